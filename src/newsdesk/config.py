@@ -1,0 +1,114 @@
+"""Every setting in one table: name, default, environment variable, help.
+
+Command-line options override environment variables, which override defaults.
+A test checks that each setting is documented in the README.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+from newsdesk.errors import ConfigError
+
+__version__ = "0.1.0"
+
+
+@dataclass(frozen=True, slots=True)
+class Setting:
+    """One setting: its name, default (as text), environment variable and help."""
+
+    name: str
+    default: str
+    env: str
+    help: str
+
+
+SETTINGS: tuple[Setting, ...] = (
+    Setting(
+        "home", "~/.newsdesk", "NEWSDESK_HOME", "Data folder: default database, source-name table."
+    ),
+    Setting(
+        "db",
+        "",
+        "NEWSDESK_DB",
+        "Database file; empty means <home>/newsdesk.db. The --db option overrides it.",
+    ),
+    Setting(
+        "user_agent",
+        f"newsdesk/{__version__} (+https://pypi.org/project/newsdesk/)",
+        "NEWSDESK_USER_AGENT",
+        "User-Agent header sent with every HTTP request.",
+    ),
+    Setting(
+        "http_timeout", "20", "NEWSDESK_HTTP_TIMEOUT", "Seconds before an HTTP request gives up."
+    ),
+    Setting(
+        "http_retries",
+        "3",
+        "NEWSDESK_HTTP_RETRIES",
+        "Retries after a timeout, connection error, 429 or 5xx, with exponential backoff.",
+    ),
+    Setting(
+        "http_backoff",
+        "0.5",
+        "NEWSDESK_HTTP_BACKOFF",
+        "First backoff in seconds; doubles on each retry (a Retry-After header wins).",
+    ),
+    Setting(
+        "http_per_host", "2", "NEWSDESK_HTTP_PER_HOST", "Concurrent requests to one host at most."
+    ),
+    Setting(
+        "http_concurrency", "8", "NEWSDESK_HTTP_CONCURRENCY", "Concurrent HTTP requests in all."
+    ),
+    Setting(
+        "chinese_timezone",
+        "Asia/Shanghai",
+        "NEWSDESK_CHINESE_TZ",
+        "Zone given to times from Chinese sources that state none (others get UTC).",
+    ),
+    Setting(
+        "source_names",
+        "",
+        "NEWSDESK_SOURCE_NAMES",
+        'TOML table of source-name overrides (source = "Display Name"); '
+        "empty means <home>/sources.toml if it exists.",
+    ),
+)
+
+_BY_NAME = {s.name: s for s in SETTINGS}
+
+
+def get(name: str) -> str:
+    """The value of a setting: its environment variable if set, else its default."""
+    s = _BY_NAME[name]
+    return os.environ.get(s.env, s.default)
+
+
+def get_float(name: str) -> float:
+    """A numeric setting, with an error that names the variable when it is not a number."""
+    raw = get(name)
+    try:
+        return float(raw)
+    except ValueError:
+        raise ConfigError(f"{_BY_NAME[name].env}={raw!r} is not a number") from None
+
+
+def get_int(name: str) -> int:
+    """An integer setting, with an error that names the variable when it is not one."""
+    raw = get(name)
+    try:
+        return int(raw)
+    except ValueError:
+        raise ConfigError(f"{_BY_NAME[name].env}={raw!r} is not an integer") from None
+
+
+def home() -> Path:
+    """The data folder (created on first use)."""
+    return Path(get("home")).expanduser()
+
+
+def default_db() -> str:
+    """The database used when no --db is given."""
+    return get("db") or str(home() / "newsdesk.db")

@@ -1,0 +1,57 @@
+"""Every error newsdesk raises, in one hierarchy.
+
+    NewsdeskError
+    ├── ConfigError          a setting or option has a value we cannot use
+    ├── StoreError           the database cannot be opened, migrated or written
+    │   └── NotFound         no stored object has that id
+    └── InputError           one input item is unusable; the batch goes on
+        ├── DecodeError      bytes that no charset we tried can decode
+        ├── EmptyDocument    nothing left after extraction and cleaning
+        ├── MalformedRecord  a JSONL line that is not a usable JSON object
+        └── FetchError       an HTTP request that failed after its retries
+
+User-facing errors name the input (`where`) and say what to do about it.
+"""
+
+from __future__ import annotations
+
+
+class NewsdeskError(Exception):
+    """Base class of every newsdesk error."""
+
+
+class ConfigError(NewsdeskError):
+    """A setting or option has a value that cannot be used."""
+
+
+class StoreError(NewsdeskError):
+    """The store cannot be opened, migrated or written."""
+
+
+class NotFound(StoreError):
+    """No stored object matches the given id."""
+
+
+class InputError(NewsdeskError):
+    """One input item cannot be ingested; the rest of the batch goes on."""
+
+    def __init__(self, where: str, reason: str) -> None:
+        super().__init__(f"{where}: {reason}")
+        self.where = where
+        self.reason = reason
+
+
+class DecodeError(InputError):
+    """The bytes of a page or file cannot be decoded as text."""
+
+
+class EmptyDocument(InputError):
+    """Extraction and cleaning left no paragraph of text."""
+
+
+class MalformedRecord(InputError):
+    """A JSONL line is not a JSON object with the fields we need."""
+
+
+class FetchError(InputError):
+    """An HTTP request failed after its retries."""

@@ -1,0 +1,1 @@
+"""Ingestion: read sources, extract text, clean it, number paragraphs, store."""

@@ -1,0 +1,47 @@
+"""Renderers: documents (and later summaries and digests) as text and JSON."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from newsdesk.model import Document
+
+
+def format_time(dt: datetime | None) -> str:
+    """A publish time as the seed shows it (``2025-12-27 04:15``), in its own zone."""
+    return dt.strftime("%Y-%m-%d %H:%M") if dt else "undated"
+
+
+def byline(doc: Document) -> str:
+    """``Sou Hu Cai Jing· 2025-12-27 04:15``: the seed's source-and-time line."""
+    return f"{doc.source_display}· {format_time(doc.published_at)}"
+
+
+def document_text(doc: Document) -> str:
+    """A document with numbered paragraphs, exactly as citations refer to them."""
+    lines = [doc.title, byline(doc), f"id {doc.id} · {doc.language} · source {doc.source}"]
+    if doc.url:
+        lines.append(doc.url)
+    lines.append("")
+    lines += [f"[{n}] {p}" for n, p in enumerate(doc.paragraphs, start=1)]
+    return "\n".join(lines)
+
+
+def document_json(doc: Document, *, paragraphs: bool = True) -> dict[str, Any]:
+    """A document as a JSON-ready dict; paragraphs are numbered from 1."""
+    out: dict[str, Any] = {
+        "id": doc.id,
+        "title": doc.title,
+        "source": doc.source,
+        "source_display": doc.source_display,
+        "published_at": doc.published_at.isoformat() if doc.published_at else None,
+        "language": doc.language,
+        "url": doc.url,
+        "fetched_at": doc.fetched_at.isoformat(),
+        "cluster_id": doc.cluster_id,
+        "n_paragraphs": len(doc.paragraphs),
+    }
+    if paragraphs:
+        out["paragraphs"] = [{"n": n, "text": p} for n, p in enumerate(doc.paragraphs, start=1)]
+    return out

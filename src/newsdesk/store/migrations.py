@@ -1,0 +1,118 @@
+"""Named, append-only migrations of the SQLite schema.
+
+Each migration runs once, in order, inside a transaction, and is recorded in
+``_migrations``. Never edit or reorder one that has shipped: add a new one.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Callable
+from datetime import UTC, datetime
+
+Migration = Callable[[sqlite3.Connection], None]
+MIGRATIONS: list[tuple[str, Migration]] = []
+
+
+def migration(fn: Migration) -> Migration:
+    """Register ``fn`` as the next migration, named after the function."""
+    MIGRATIONS.append((fn.__name__, fn))
+    return fn
+
+
+@migration
+def m001_documents(conn: sqlite3.Connection) -> None:
+    run_script(
+        conn,
+        """
+        CREATE TABLE documents (
+            id TEXT PRIMARY KEY,
+            title TEXT NOT NULL,
+            source TEXT NOT NULL,
+            source_display TEXT NOT NULL,
+            published_at TEXT,            -- ISO 8601 with its offset
+            published_ts REAL,            -- the same instant as a Unix time, for sorting
+            language TEXT NOT NULL,
+            url TEXT,
+            fetched_at TEXT NOT NULL,
+            n_paragraphs INTEGER NOT NULL,
+            cluster_id TEXT,
+            superseded_by TEXT REFERENCES documents(id)
+        );
+        CREATE INDEX documents_published ON documents(published_ts DESC);
+        CREATE INDEX documents_source ON documents(source);
+        CREATE TABLE paragraphs (
+            doc_id TEXT NOT NULL REFERENCES documents(id) ON DELETE CASCADE,
+            n INTEGER NOT NULL,           -- 1-based: what citations mean
+            text TEXT NOT NULL,
+            PRIMARY KEY (doc_id, n)
+        ) WITHOUT ROWID;
+        -- Citations refer to paragraph numbers: a stored paragraph never changes.
+        CREATE TRIGGER paragraphs_immutable BEFORE UPDATE ON paragraphs
+        BEGIN
+            SELECT RAISE(ABORT, 'stored paragraphs are immutable: citations refer to them');
+        END;
+        CREATE TABLE origins (
+            origin TEXT PRIMARY KEY,      -- a URL, or file#id: one article across versions
+            doc_id TEXT NOT NULL REFERENCES documents(id)
+        ) WITHOUT ROWID;
+        CREATE INDEX origins_doc ON origins(doc_id);
+        """,
+    )
+
+
+@migration
+def m002_http_cache(conn: sqlite3.Connection) -> None:
+    run_script(
+        conn,
+        """
+        CREATE TABLE http_cache (
+            url TEXT PRIMARY KEY,
+            etag TEXT,
+            last_modified TEXT,
+            fetched_at TEXT NOT NULL
+        ) WITHOUT ROWID;
+        """,
+    )
+
+
+def run_script(conn: sqlite3.Connection, sql: str) -> None:
+    """Run several statements inside the caller's transaction (unlike executescript)."""
+    statement = ""
+    for line in sql.splitlines(keepends=True):
+        statement += line
+        if sqlite3.complete_statement(statement):
+            conn.execute(statement)
+            statement = ""
+    if statement.strip():
+        raise ValueError(f"incomplete SQL statement in migration: {statement.strip()[:80]}")
+
+
+def apply(conn: sqlite3.Connection) -> list[str]:
+    """Apply the migrations not yet recorded, each atomically; return the names applied.
+
+    ``conn`` must be in autocommit mode (isolation_level=None); each migration
+    runs in its own BEGIN IMMEDIATE transaction, so two processes opening a new
+    database at once do not both apply it.
+    """
+    conn.execute(
+        "CREATE TABLE IF NOT EXISTS _migrations (name TEXT PRIMARY KEY, applied_at TEXT NOT NULL)"
+    )
+    applied = []
+    for name, fn in MIGRATIONS:
+        conn.execute("BEGIN IMMEDIATE")
+        try:
+            if conn.execute("SELECT 1 FROM _migrations WHERE name = ?", (name,)).fetchone():
+                conn.execute("COMMIT")
+                continue
+            fn(conn)
+            conn.execute(
+                "INSERT INTO _migrations (name, applied_at) VALUES (?, ?)",
+                (name, datetime.now(UTC).isoformat()),
+            )
+            conn.execute("COMMIT")
+        except BaseException:
+            conn.execute("ROLLBACK")
+            raise
+        applied.append(name)
+    return applied

@@ -1,0 +1,1 @@
+"""Text utilities shared by several stages: language detection, normalization."""

@@ -1,0 +1,111 @@
+"""Shared fixtures: a fresh store, the shared data folder, a local HTTP server."""
+
+from __future__ import annotations
+
+import os
+import threading
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+
+import pytest
+
+from newsdesk.store import Store, open_store
+
+ROOT = Path(__file__).resolve().parent.parent
+SHARED_DATA = Path(os.environ.get("NEWSDESK_SHARED_DATA", ROOT.parent / "shared" / "data"))
+
+
+@pytest.fixture(autouse=True)
+def _isolated_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Every test gets its own NEWSDESK_HOME and no inherited NEWSDESK_* settings."""
+    for key in list(os.environ):
+        if key.startswith("NEWSDESK_") and key != "NEWSDESK_SHARED_DATA":
+            monkeypatch.delenv(key)
+    monkeypatch.setenv("NEWSDESK_HOME", str(tmp_path / "home"))
+    monkeypatch.setenv("NEWSDESK_HTTP_BACKOFF", "0.01")
+
+
+@pytest.fixture
+def store(tmp_path: Path) -> Iterator[Store]:
+    s = open_store(str(tmp_path / "test.db"))
+    yield s
+    s.close()
+
+
+def shared_data(relative: str) -> Path:
+    """A path under ../shared/data, skipping the test where it is absent."""
+    path = SHARED_DATA / relative
+    if not path.exists():
+        pytest.skip(f"needs {path} (the shared data folder is not beside this checkout)")
+    return path
+
+
+@dataclass
+class Route:
+    body: bytes
+    content_type: str = "text/html; charset=utf-8"
+    etag: str | None = None
+    last_modified: str | None = None
+    fail_first: int = 0  # answer 503 this many times before succeeding
+    status: int = 200
+
+
+@dataclass
+class LocalServer:
+    """An HTTP server on 127.0.0.1 serving fixed routes and logging every request."""
+
+    base: str
+    routes: dict[str, Route]
+    requests: list[tuple[str, dict[str, str]]] = field(default_factory=list)
+
+    def url(self, path: str) -> str:
+        return self.base + path
+
+
+@pytest.fixture
+def http_server() -> Iterator[LocalServer]:
+    routes: dict[str, Route] = {}
+    log: list[tuple[str, dict[str, str]]] = []
+
+    class Handler(BaseHTTPRequestHandler):
+        def log_message(self, format: str, *args: object) -> None:
+            pass
+
+        def do_GET(self) -> None:
+            log.append((self.path, dict(self.headers)))
+            route = routes.get(self.path)
+            if route is None:
+                self.send_error(404)
+                return
+            if route.fail_first > 0:
+                route.fail_first -= 1
+                self.send_error(503)
+                return
+            if route.etag and self.headers.get("If-None-Match") == route.etag:
+                self.send_response(304)
+                self.end_headers()
+                return
+            if route.last_modified and self.headers.get("If-Modified-Since") == route.last_modified:
+                self.send_response(304)
+                self.end_headers()
+                return
+            self.send_response(route.status)
+            self.send_header("Content-Type", route.content_type)
+            self.send_header("Content-Length", str(len(route.body)))
+            if route.etag:
+                self.send_header("ETag", route.etag)
+            if route.last_modified:
+                self.send_header("Last-Modified", route.last_modified)
+            self.end_headers()
+            self.wfile.write(route.body)
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield LocalServer(f"http://127.0.0.1:{server.server_address[1]}", routes, log)
+    finally:
+        server.shutdown()
+        server.server_close()

@@ -1,0 +1,21 @@
+"""The public surface is deliberate: __all__ is sorted and exact."""
+
+from __future__ import annotations
+
+import newsdesk
+
+
+def test_all_is_sorted_and_complete() -> None:
+    assert newsdesk.__all__ == sorted(newsdesk.__all__)
+    public = {name for name in dir(newsdesk) if not name.startswith("_")} - {
+        "cli",
+        "config",
+        "errors",
+        "ingest",
+        "model",
+        "render",
+        "store",
+        "text",
+    }
+    public |= {"__version__", "ingest"}
+    assert set(newsdesk.__all__) == public
