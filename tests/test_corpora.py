@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from newsdesk import ingest
+from newsdesk import IngestOptions, ingest
 from newsdesk.store import Store
 
 from .conftest import shared_data
@@ -22,7 +22,7 @@ CORPORA = [
 @pytest.mark.slow
 def test_all_corpora_ingest_without_crash(store: Store) -> None:
     paths = [str(shared_data(f"corpora/{name}")) for name in CORPORA]
-    report = ingest(paths, store)
+    report = ingest(paths, store, IngestOptions(embed=False))
     summary = report.summary()
     assert sum(summary.values()) == len(report.items) > 19_000
     assert summary["added"] > 19_500
@@ -36,7 +36,7 @@ def test_all_corpora_ingest_without_crash(store: Store) -> None:
 
 def test_rare_earth_article_is_cleaned_and_numbered(store: Store) -> None:
     path = shared_data("corpora/zh_business_2011.jsonl")
-    report = ingest([str(path)], store)
+    report = ingest([str(path)], store, IngestOptions(embed=False))
     assert report.boilerplate_removed > 3000
     docs = [store.get(i.doc_id) for i in report.items if i.doc_id]
     quota = next(d for d in docs if d.title == "中国稀土配额公布 西方国家仍不满足")

@@ -250,7 +250,7 @@ def test_killed_ingest_leaves_a_consistent_store_that_the_next_run_completes(
         ],
     )
     db = tmp_path / "killed.db"
-    cmd = [sys.executable, "-m", "newsdesk.cli", "ingest", str(path), "--db", str(db)]
+    cmd = [sys.executable, "-m", "newsdesk.cli", "ingest", str(path), "--db", str(db), "--no-embed"]
     proc = subprocess.Popen(
         cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=os.environ.copy()
     )

@@ -12,8 +12,10 @@ from newsdesk.errors import (
     NotFound,
     StoreError,
 )
+from newsdesk.index import index_store
 from newsdesk.ingest.pipeline import IngestOptions, build_document, ingest
-from newsdesk.model import Document, IngestReport, ItemReport, Outcome, document_id
+from newsdesk.model import Document, Hit, IngestReport, ItemReport, Outcome, document_id
+from newsdesk.search import SearchOptions, search
 from newsdesk.store import DocumentFilter, Store, open_store
 
 __all__ = [
@@ -23,6 +25,7 @@ __all__ = [
     "DocumentFilter",
     "EmptyDocument",
     "FetchError",
+    "Hit",
     "IngestOptions",
     "IngestReport",
     "InputError",
@@ -31,11 +34,14 @@ __all__ = [
     "NewsdeskError",
     "NotFound",
     "Outcome",
+    "SearchOptions",
     "Store",
     "StoreError",
     "__version__",
     "build_document",
     "document_id",
+    "index_store",
     "ingest",
     "open_store",
+    "search",
 ]

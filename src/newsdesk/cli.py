@@ -10,21 +10,30 @@ import json
 import sys
 from collections import Counter
 from datetime import datetime
-from typing import Annotated, Any
+from pathlib import Path
+from typing import Annotated, Any, cast
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
+from rich.text import Text
 
-from newsdesk import config
+from newsdesk import config, dedup
 from newsdesk.errors import NewsdeskError
+from newsdesk.eval.dedup import DEFAULT_PREFIXES, load_audit
+from newsdesk.eval.dedup import evaluate as evaluate_dedup
+from newsdesk.eval.retrieval import evaluate as evaluate_retrieval
+from newsdesk.index import index_store
 from newsdesk.ingest.dates import parse_date
 from newsdesk.ingest.pipeline import IngestOptions, ingest
 from newsdesk.ingest.sources import parse_mapping
 from newsdesk.model import ItemReport, Outcome
-from newsdesk.render import byline, document_json, document_text
+from newsdesk.render import byline, document_json, document_text, hit_json
+from newsdesk.search import Mode, SearchOptions, Sort, search, self_check
 from newsdesk.store import DocumentFilter, Store, open_store
+from newsdesk.text.embed import get_embedder
 
 app = typer.Typer(
     help="newsdesk: Chinese and English news into briefs that cite their paragraphs.",
@@ -72,10 +81,14 @@ def ingest_cmd(
     ] = None,
     as_json: JsonOption = False,
     verbose: Annotated[bool, typer.Option("-v", "--verbose", help="List every warning.")] = False,
+    no_embed: Annotated[
+        bool,
+        typer.Option("--no-embed", help="Skip vectors now (faster); `newsdesk index` adds them."),
+    ] = False,
 ) -> None:
     """Ingest articles; prints counts of added, updated, duplicate and failed items."""
     store = _store(db)
-    options = IngestOptions(mapping=parse_mapping(mapping), source=source)
+    options = IngestOptions(mapping=parse_mapping(mapping), source=source, embed=not no_embed)
     with Progress(
         TextColumn("ingest"),
         BarColumn(),
@@ -135,15 +148,28 @@ def ingest_cmd(
 def show_cmd(
     doc_id: Annotated[str, typer.Argument(help="Document id (or a unique prefix of it).")],
     db: DbOption = None,
+    cluster: Annotated[
+        bool, typer.Option("--cluster", help="Also list the other copies of this story.")
+    ] = False,
     as_json: JsonOption = False,
 ) -> None:
     """Show a document with its numbered paragraphs, as citations refer to them."""
     store = _store(db)
     doc = store.get(doc_id)
+    members = store.cluster_members(doc.cluster_id) if cluster and doc.cluster_id else [doc]
     if as_json:
-        _print_json(document_json(doc))
+        data = document_json(doc)
+        if cluster:
+            data["cluster"] = [document_json(m, paragraphs=False) for m in members]
+        _print_json(data)
     else:
         out.print(document_text(doc), markup=False, highlight=False)
+        if cluster:
+            out.print(f"\nstory {doc.cluster_id or doc.id}: {len(members)} copies", markup=False)
+            for i, m in enumerate(members):
+                mark = "canonical" if i == 0 else "repost"
+                line = f"  {m.id[:10]}  {byline(m)}  {mark}  {m.title}"
+                out.print(line, markup=False, highlight=False)
     store.close()
 
 
@@ -158,9 +184,12 @@ def list_cmd(
     lang: Annotated[str | None, typer.Option("--lang", help="Only this language (zh, en).")] = None,
     limit: Annotated[int, typer.Option(min=1, help="How many documents.")] = 20,
     offset: Annotated[int, typer.Option(min=0, help="Skip this many first.")] = 0,
+    every_copy: Annotated[
+        bool, typer.Option("--all", help="Every copy of a story, not one per story.")
+    ] = False,
     as_json: JsonOption = False,
 ) -> None:
-    """List stored documents, newest first."""
+    """List stored documents, newest first, one per story (with its repost count)."""
     store = _store(db)
     flt = DocumentFilter(
         source=source,
@@ -169,16 +198,22 @@ def list_cmd(
         language=lang,
         limit=limit,
         offset=offset,
+        one_per_story=not every_copy,
     )
     docs = store.list_documents(flt)
+    sizes = store.cluster_sizes([d.cluster_id for d in docs if d.cluster_id])
+    reposts = {d.id: sizes[d.cluster_id][1] - 1 if d.cluster_id in sizes else 0 for d in docs}
     if as_json:
-        _print_json([document_json(d, paragraphs=False) for d in docs])
+        _print_json(
+            [{**document_json(d, paragraphs=False), "reposts": reposts[d.id]} for d in docs]
+        )
     else:
         table = Table(show_edge=False, box=None, pad_edge=False)
-        for col in ("id", "title", "source · time", "¶"):
+        for col in ("id", "title", "source · time", "¶", "reposts"):
             table.add_column(col, overflow="fold")
         for d in docs:
-            table.add_row(d.id[:10], d.title, byline(d), str(len(d.paragraphs)))
+            more = f"+{reposts[d.id]}" if reposts[d.id] else ""
+            table.add_row(d.id[:10], d.title, byline(d), str(len(d.paragraphs)), more)
         out.print(table)
         if not docs:
             err.print("no documents match; `newsdesk ingest PATH` adds some")
@@ -201,6 +236,220 @@ def stats_cmd(db: DbOption = None, as_json: JsonOption = False) -> None:
             else:
                 out.print(f"{key}: {value}", markup=False)
     store.close()
+
+
+@app.command("search")
+def search_cmd(
+    query: Annotated[str, typer.Argument(help="Words or a question, in Chinese or English.")],
+    db: DbOption = None,
+    since: Annotated[str | None, typer.Option(help="Published on or after this date.")] = None,
+    until: Annotated[str | None, typer.Option(help="Published before this date.")] = None,
+    source: Annotated[
+        str | None, typer.Option(help="Only this source (as published or romanized).")
+    ] = None,
+    lang: Annotated[
+        str | None, typer.Option("--lang", help="Only documents in this language.")
+    ] = None,
+    limit: Annotated[int, typer.Option(min=1, max=100, help="How many hits.")] = 10,
+    sort: Annotated[str, typer.Option(help="relevance or newest.")] = "relevance",
+    mode: Annotated[str, typer.Option(help="hybrid, lexical or dense.")] = "hybrid",
+    as_json: JsonOption = False,
+) -> None:
+    """Search stored documents in Chinese or English; shows the matching paragraphs."""
+    if sort not in ("relevance", "newest"):
+        raise typer.BadParameter("use relevance or newest", param_hint="--sort")
+    if mode not in ("hybrid", "lexical", "dense"):
+        raise typer.BadParameter("use hybrid, lexical or dense", param_hint="--mode")
+    store = _store(db)
+    options = SearchOptions(
+        since=_when(since, "--since"),
+        until=_when(until, "--until"),
+        source=source,
+        language=lang,
+        limit=limit,
+        sort=cast(Sort, sort),
+        mode=cast(Mode, mode),
+    )
+    hits = search(store, query, options)
+    if as_json:
+        _print_json([hit_json(h) for h in hits])
+    else:
+        for i, h in enumerate(hits, start=1):
+            cites = ", ".join(str(n) for n in h.paragraphs)
+            out.print(f"[bold]{i}. {escape(h.doc.title)}[/bold]", highlight=False)
+            more = f" · +{h.reposts} reposts ({', '.join(h.repost_sources)})" if h.reposts else ""
+            line = f"   {byline(h.doc)} · id {h.doc.id[:10]} · ¶ {cites}{more}"
+            out.print(escape(line), highlight=False)
+            out.print("   ", _highlighted(h.snippet, h.highlights), sep="", highlight=False)
+        if not hits:
+            err.print("no match; try other words, or `newsdesk stats` to see what is stored")
+    store.close()
+
+
+def _highlighted(snippet: str, spans: tuple[tuple[int, int], ...]) -> Text:
+    text = Text(snippet)
+    for start, end in spans:
+        text.stylize("bold yellow", start, end)
+    return text
+
+
+@app.command("dedup")
+def dedup_cmd(
+    db: DbOption = None,
+    rebuild: Annotated[
+        bool, typer.Option(help="Forget every cluster and cluster all documents again.")
+    ] = False,
+    as_json: JsonOption = False,
+) -> None:
+    """Cluster reposts: documents not yet in a story join one (all of them with --rebuild)."""
+    store = _store(db)
+    if rebuild:
+        store.reset_clusters()
+    todo = store.unclustered_ids()
+    with Progress(
+        TextColumn("dedup"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(), console=err
+    ) as bar:
+        task = bar.add_task("dedup", total=len(todo))
+        done = 0
+        for start in range(0, len(todo), 500):
+            chunk = store.get_many(todo[start : start + 500])
+            dedup.assign(store, chunk)
+            done += len(chunk)
+            bar.update(task, completed=done)
+    stats = store.stats()
+    if as_json:
+        _print_json(
+            {"clustered": done, "stories": stats["stories"], "documents": stats["documents"]}
+        )
+    else:
+        err.print(
+            f"clustered {done} documents; {stats['documents']} documents form "
+            f"{stats['stories']} stories; store {store.location}"
+        )
+    store.close()
+
+
+@app.command("index")
+def index_cmd(
+    db: DbOption = None,
+    rebuild: Annotated[
+        bool, typer.Option(help="Re-index every document, not only missing ones.")
+    ] = False,
+    no_embed: Annotated[
+        bool, typer.Option("--no-embed", help="Only the word index, no vectors.")
+    ] = False,
+    check: Annotated[
+        bool,
+        typer.Option("--check", help="Then check that Chinese words of stored titles are found."),
+    ] = False,
+) -> None:
+    """Build the search index for documents that lack it (after --no-embed, a new dictionary...)."""
+    store = _store(db)
+    embedder = None if no_embed else get_embedder()
+    with Progress(
+        TextColumn("index"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(), console=err
+    ) as bar:
+        task = bar.add_task("index", total=None)
+        n = index_store(
+            store,
+            embedder=embedder,
+            rebuild=rebuild,
+            progress=lambda done, total: bar.update(task, completed=done, total=total),
+        )
+    err.print(f"indexed {n} documents; store {store.location}")
+    if check:
+        problems = self_check(store)
+        for p in problems:
+            err.print(f"[red]self-check[/red] {p}")
+        err.print(f"self-check: {len(problems)} problems")
+        if problems:
+            raise typer.Exit(1)
+    store.close()
+
+
+eval_app = typer.Typer(
+    help="Evaluations over whole sets (figures for the README).", no_args_is_help=True
+)
+app.add_typer(eval_app, name="eval")
+
+
+@eval_app.command("retrieval")
+def eval_retrieval_cmd(
+    folder: Annotated[
+        Path, typer.Argument(help="BEIR folder: corpus.jsonl, queries.jsonl, a qrels .tsv.")
+    ],
+    db: Annotated[
+        str | None,
+        typer.Option("--db", help="Keep the evaluation store here (default: a temp file)."),
+    ] = None,
+    queries: Annotated[
+        int | None, typer.Option(min=1, help="Only the first N judged queries.")
+    ] = None,
+    as_json: JsonOption = False,
+) -> None:
+    """nDCG@10, Recall@10, Recall@100 and MRR@10 for lexical, dense and hybrid search."""
+    with Progress(
+        TextColumn("queries"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(), console=err
+    ) as bar:
+        task = bar.add_task("eval", total=None)
+        results = evaluate_retrieval(
+            folder,
+            db=db,
+            max_queries=queries,
+            progress=lambda done, total: bar.update(task, completed=done, total=total),
+        )
+    if as_json:
+        _print_json(results)
+        return
+    table = Table(title=f"retrieval: {folder.name}")
+    table.add_column("method")
+    metrics = list(next(iter(results.values())))
+    for m in metrics:
+        table.add_column(m, justify="right")
+    for method, figures in results.items():
+        table.add_row(method, *(f"{figures[m]:.4f}" for m in metrics))
+    out.print(table)
+
+
+@eval_app.command("dedup")
+def eval_dedup_cmd(
+    pairs: Annotated[Path, typer.Argument(help="Labelled pairs (near_dup_pairs.jsonl).")],
+    db: DbOption = None,
+    prefix: Annotated[
+        list[str] | None,
+        typer.Option(
+            help="PREFIX=FILE: ids PREFIX:X are origin FILE#X (default eb=..., finqa=...)."
+        ),
+    ] = None,
+    audit: Annotated[
+        Path | None,
+        typer.Option(
+            help="Verdicts read by eye that replace wrong labels (JSONL: doc_a, doc_b, verdict)."
+        ),
+    ] = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Recall, false-merge rate and precision of the clusters on labelled pairs."""
+    prefixes = dict(DEFAULT_PREFIXES)
+    for item in prefix or []:
+        key, sep, value = item.partition("=")
+        if not sep:
+            raise typer.BadParameter("expected PREFIX=FILE", param_hint="--prefix")
+        prefixes[key] = value
+    store = _store(db)
+    results = evaluate_dedup(store, pairs, prefixes, load_audit(audit) if audit else None)
+    store.close()
+    if as_json:
+        _print_json(results)
+        return
+    out.print(
+        f"recall {results['recall']:.4f} · false-merge rate {results['false_merge_rate']:.4f} · "
+        f"precision {results['precision']:.4f} · {results['pairs']} pairs"
+        f" ({results['missing']} with a document not in the store,"
+        f" {results['relabelled']} relabelled by the audit)"
+    )
+    for kind, row in results["by_kind"].items():
+        out.print(f"  {kind}: {row['merged']}/{row['pairs']} merged", markup=False)
 
 
 @app.command("settings")

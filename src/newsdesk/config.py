@@ -69,6 +69,19 @@ SETTINGS: tuple[Setting, ...] = (
         "Zone given to times from Chinese sources that state none (others get UTC).",
     ),
     Setting(
+        "user_dict",
+        "",
+        "NEWSDESK_USER_DICT",
+        "Extra words for Chinese segmentation, one 'word [frequency]' per line; "
+        "empty means <home>/userdict.txt if it exists.",
+    ),
+    Setting(
+        "embedder",
+        "use-multilingual",
+        "NEWSDESK_EMBEDDER",
+        "Embedding backend for dense search (by name; plugins register more).",
+    ),
+    Setting(
         "source_names",
         "",
         "NEWSDESK_SOURCE_NAMES",

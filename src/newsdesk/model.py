@@ -95,3 +95,29 @@ class IngestReport:
     def summary(self) -> dict[str, int]:
         """The closing counts, keyed by outcome."""
         return {o.value: self.count(o) for o in Outcome}
+
+
+@dataclass(frozen=True, slots=True)
+class IndexEntry:
+    """What the search index holds for one document: its words and its vector."""
+
+    doc_id: str
+    title_tokens: str  # space-separated search tokens (Chinese already segmented)
+    body_tokens: str
+    vector: bytes | None = None  # float32, L2-normalized
+    model: str | None = None  # the embedder that made ``vector``
+
+
+@dataclass(frozen=True, slots=True)
+class Hit:
+    """One search result: the document, its score, and where it matched."""
+
+    doc: Document
+    score: float
+    paragraphs: tuple[int, ...]  # best-matching paragraph numbers, best first
+    snippet: str
+    highlights: tuple[tuple[int, int], ...] = ()  # [start, end) spans of query words in snippet
+    lexical_rank: int | None = None
+    dense_rank: int | None = None
+    reposts: int = 0  # other current documents of the same story
+    repost_sources: tuple[str, ...] = ()  # their romanized sources

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from newsdesk.model import Document
+from newsdesk.model import Document, Hit
 
 
 def format_time(dt: datetime | None) -> str:
@@ -45,3 +45,16 @@ def document_json(doc: Document, *, paragraphs: bool = True) -> dict[str, Any]:
     if paragraphs:
         out["paragraphs"] = [{"n": n, "text": p} for n, p in enumerate(doc.paragraphs, start=1)]
     return out
+
+
+def hit_json(hit: Hit) -> dict[str, Any]:
+    """A search hit as a JSON-ready dict."""
+    return {
+        **document_json(hit.doc, paragraphs=False),
+        "score": round(hit.score, 6),
+        "paragraphs": list(hit.paragraphs),
+        "snippet": hit.snippet,
+        "highlights": [list(span) for span in hit.highlights],
+        "lexical_rank": hit.lexical_rank,
+        "dense_rank": hit.dense_rank,
+    }

@@ -199,6 +199,11 @@ _AD_CTA = re.compile(
     r"|商圈\s*[:：]\s*\d+|未经[^，。]{0,8}授权[^。]{0,12}转载|您至少需输入\d+个字"
     r"|Advertisement$|Sign up for|Subscribe to our"
 )
+# Site notices of any length: 【版权提示】..., 【本文来源：Ebrun Go。...】, 【免责声明】...
+_NOTICE = re.compile(
+    r"^[【\[](?:版权|免责|本文来源|文章来源|声明|特别声明|风险提示)"
+    r"|^.{0,12}声明[:：].{0,40}(?:凡本网注明|版权|转载|授权)"
+)
 _SENTENCE = re.compile(r"[^。！？!?】]*[。！？!?】]?")
 
 # A paragraph this short that also matches an ad or metadata rule is dropped
@@ -223,7 +228,7 @@ def _is_share_line(p: str) -> bool:
 
 
 def _is_boilerplate(p: str) -> bool:
-    if _is_share_line(p) or _ONLY_SYMBOLS.match(p):
+    if _is_share_line(p) or _ONLY_SYMBOLS.match(p) or _NOTICE.match(p):
         return True
     if len(p) <= 60 and (_BULLET_LINK.match(p) or _BYLINE_ZH.match(p)):
         return True

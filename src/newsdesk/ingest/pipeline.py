@@ -10,7 +10,9 @@ from datetime import UTC, datetime
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
+from newsdesk import dedup
 from newsdesk.errors import EmptyDocument, InputError
+from newsdesk.index import index_entries
 from newsdesk.ingest.clean import clean_paragraphs, normalize_title
 from newsdesk.ingest.dates import parse_date
 from newsdesk.ingest.fetch import Fetched, Fetcher
@@ -26,7 +28,9 @@ from newsdesk.ingest.sources import (
 )
 from newsdesk.model import Document, IngestReport, ItemReport, Outcome, document_id
 from newsdesk.store.base import Store
+from newsdesk.text.embed import Embedder, get_embedder
 from newsdesk.text.lang import detect_language, has_cjk
+from newsdesk.text.segment import Segmenter
 
 # Documents written per transaction: a killed ingest loses at most this many
 # uncommitted documents (never half of one), and the next run stores them.
@@ -41,6 +45,16 @@ class IngestOptions:
     mapping: dict[str, str] = field(default_factory=dict)
     source: str | None = None
     fetcher: Fetcher | None = None
+    embed: bool = True  # compute vectors for dense search now (else `newsdesk index` later)
+    embedder: Embedder | None = None  # default: the `embedder` setting
+    segmenter: Segmenter | None = None
+    dedup: bool = True  # cluster reposts as documents are stored
+
+    def active_embedder(self) -> Embedder | None:
+        """The embedder to use at ingest, or None when embedding is off."""
+        if not self.embed:
+            return None
+        return self.embedder or get_embedder()
 
 
 Progress = Callable[[ItemReport | None, int], None]
@@ -111,8 +125,13 @@ def _fallback_source(raw: RawArticle) -> str:
 class _Batcher:
     """Collects built documents and writes them BATCH at a time."""
 
-    def __init__(self, store: Store, report: IngestReport, progress: Progress | None) -> None:
+    def __init__(
+        self, store: Store, report: IngestReport, progress: Progress | None, opts: IngestOptions
+    ) -> None:
         self.store = store
+        self.dedup = opts.dedup
+        self.segmenter = opts.segmenter
+        self.embedder = opts.active_embedder()
         self.report = report
         self.progress = progress
         self.total = 0
@@ -140,7 +159,20 @@ class _Batcher:
     def flush(self) -> None:
         if not self.pending:
             return
-        outcomes = self.store.add_many([(doc, raw.origin) for doc, raw, _ in self.pending])
+        # Index only what is new: re-ingesting a corpus costs no embedding.
+        stored = self.store.existing_ids(doc.id for doc, _, _ in self.pending)
+        new = {doc.id: doc for doc, _, _ in self.pending if doc.id not in stored}
+        entries = index_entries(list(new.values()), self.segmenter, self.embedder)
+        outcomes = self.store.add_many(
+            [(doc, raw.origin) for doc, raw, _ in self.pending], {e.doc_id: e for e in entries}
+        )
+        if self.dedup:
+            fresh = {
+                doc.id: doc
+                for (doc, _, _), outcome in zip(self.pending, outcomes, strict=True)
+                if outcome in (Outcome.ADDED, Outcome.UPDATED)
+            }
+            dedup.assign(self.store, list(fresh.values()))
         for (doc, raw, warnings), outcome in zip(self.pending, outcomes, strict=True):
             self.note(ItemReport(raw.where, outcome, doc.id, warnings=tuple(warnings)))
         self.pending = []
@@ -160,7 +192,7 @@ def ingest(
     opts = options or IngestOptions()
     started = time.perf_counter()
     report = IngestReport()
-    batch = _Batcher(store, report, progress)
+    batch = _Batcher(store, report, progress, opts)
     urls: list[str] = []
     local: list[Path] = []
     for item in inputs:
@@ -184,6 +216,8 @@ def ingest(
     if follow:
         _follow_links(follow, batch, opts, store)
     batch.flush()
+    if opts.dedup:
+        dedup.cluster_unassigned(store)  # documents a killed run stored but did not cluster
     report.seconds = time.perf_counter() - started
     return report
 

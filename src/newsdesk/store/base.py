@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Protocol, runtime_checkable
+from typing import Any, Protocol, runtime_checkable
 
-from newsdesk.model import Document, Outcome
+import numpy as np
+import numpy.typing as npt
+
+from newsdesk.model import Document, IndexEntry, Outcome
 
 
 @dataclass(frozen=True, slots=True)
@@ -20,6 +23,7 @@ class DocumentFilter:
     language: str | None = None
     limit: int = 50
     offset: int = 0
+    one_per_story: bool = False  # only the canonical document of each cluster
 
 
 @runtime_checkable
@@ -28,13 +32,60 @@ class Store(Protocol):
 
     location: str
 
-    def add_many(self, items: Sequence[tuple[Document, str | None]]) -> list[Outcome]:
+    def add_many(
+        self,
+        items: Sequence[tuple[Document, str | None]],
+        index: Mapping[str, IndexEntry] | None = None,
+    ) -> list[Outcome]:
         """Store documents (each with its origin key, or None) in one transaction.
 
         An origin key (a URL, or file#id) identifies an article across versions:
         new content under a known key is stored as a new document that supersedes
-        the old one (``UPDATED``); content already stored is ``DUPLICATE``.
+        the old one (``UPDATED``); content already stored is ``DUPLICATE``. Index
+        entries of the documents stored are written in the same transaction.
         """
+        ...
+
+    def existing_ids(self, doc_ids: Iterable[str]) -> set[str]:
+        """Which of these ids are stored already."""
+        ...
+
+    def save_index(self, entries: Iterable[IndexEntry]) -> int:
+        """(Re)write the search index entries of stored documents."""
+        ...
+
+    def lexical_search(
+        self, tokens: Sequence[str], flt: DocumentFilter, limit: int
+    ) -> list[tuple[str, float]]:
+        """BM25 over the segmented index: (doc id, score), best first."""
+        ...
+
+    def document_frequencies(self, tokens: Sequence[str]) -> tuple[int, dict[str, int]]:
+        """The number of indexed documents, and in how many each token occurs."""
+        ...
+
+    def vectors(self, model: str) -> tuple[list[str], npt.NDArray[np.float32]]:
+        """Ids and vectors of every current document embedded by ``model``."""
+        ...
+
+    def filtered_ids(self, flt: DocumentFilter) -> set[str]:
+        """Ids of current documents that pass a filter."""
+        ...
+
+    def unindexed_ids(self, model: str | None) -> list[str]:
+        """Current documents missing from the index (or lacking a ``model`` vector)."""
+        ...
+
+    def languages(self, doc_ids: Sequence[str]) -> dict[str, str]:
+        """The language of each of these documents."""
+        ...
+
+    def all_ids(self) -> list[str]:
+        """Ids of every current document."""
+        ...
+
+    def get_many(self, doc_ids: Sequence[str]) -> list[Document]:
+        """Documents by exact id, in the order given."""
         ...
 
     def get(self, doc_id: str) -> Document:
@@ -63,6 +114,38 @@ class Store(Protocol):
 
     def save_http_validators(self, url: str, etag: str | None, last_modified: str | None) -> None:
         """Remember the validators of a response for the next conditional GET."""
+        ...
+
+    def cluster_of_body(self, body_hash: str) -> str | None:
+        """The cluster of a current document with exactly this normalized body."""
+        ...
+
+    def lsh_candidates(self, bands: Sequence[int], limit: int) -> list[str]:
+        """Current documents sharing at least one MinHash LSH band key."""
+        ...
+
+    def cluster_id_of(self, doc_id: str) -> str | None:
+        """The cluster a document belongs to."""
+        ...
+
+    def save_clusters(self, assignments: Sequence[Any]) -> None:
+        """Store cluster assignments (``dedup.Assignment``) and refresh their clusters."""
+        ...
+
+    def unclustered_ids(self) -> list[str]:
+        """Current documents that belong to no cluster yet."""
+        ...
+
+    def reset_clusters(self) -> None:
+        """Forget every cluster."""
+        ...
+
+    def cluster_members(self, cluster_id: str) -> list[Document]:
+        """Current members of a cluster, the canonical one first."""
+        ...
+
+    def cluster_sizes(self, cluster_ids: Sequence[str]) -> dict[str, tuple[str, int]]:
+        """(canonical id, size) of each of these clusters."""
         ...
 
     def check(self) -> list[str]:

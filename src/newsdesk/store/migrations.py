@@ -116,3 +116,57 @@ def apply(conn: sqlite3.Connection) -> list[str]:
             raise
         applied.append(name)
     return applied
+
+
+@migration
+def m003_search_index(conn: sqlite3.Connection) -> None:
+    run_script(
+        conn,
+        """
+        -- BM25 over pre-segmented words (jieba for Chinese); rowid = documents.rowid.
+        CREATE VIRTUAL TABLE doc_fts USING fts5(
+            title, body, tokenize = 'porter unicode61 remove_diacritics 2'
+        );
+        CREATE TABLE embeddings (
+            doc_id TEXT PRIMARY KEY REFERENCES documents(id) ON DELETE CASCADE,
+            model TEXT NOT NULL,
+            vector BLOB NOT NULL          -- float32, L2-normalized
+        ) WITHOUT ROWID;
+        CREATE INDEX embeddings_model ON embeddings(model);
+        """,
+    )
+
+
+@migration
+def m004_dedup(conn: sqlite3.Connection) -> None:
+    run_script(
+        conn,
+        """
+        CREATE TABLE dedup (
+            doc_id TEXT PRIMARY KEY REFERENCES documents(id) ON DELETE CASCADE,
+            body_hash TEXT NOT NULL,       -- SHA-256 of the normalized body
+            cluster_id TEXT NOT NULL,
+            reason TEXT NOT NULL           -- new, exact or near
+        ) WITHOUT ROWID;
+        CREATE INDEX dedup_hash ON dedup(body_hash);
+        CREATE INDEX dedup_cluster ON dedup(cluster_id);
+        CREATE TABLE lsh (                 -- MinHash LSH bands of every clustered document
+            band INTEGER NOT NULL,
+            key INTEGER NOT NULL,
+            doc_id TEXT NOT NULL,
+            PRIMARY KEY (band, key, doc_id)
+        ) WITHOUT ROWID;
+        CREATE TABLE clusters (
+            id TEXT PRIMARY KEY,
+            canonical_id TEXT NOT NULL,    -- earliest published, then most complete
+            size INTEGER NOT NULL          -- current members, canonical included
+        ) WITHOUT ROWID;
+        CREATE INDEX documents_cluster ON documents(cluster_id);
+        """,
+    )
+
+
+@migration
+def m005_vocabulary(conn: sqlite3.Connection) -> None:
+    # Document frequency per indexed word, read by hybrid search for query weighting.
+    conn.execute("CREATE VIRTUAL TABLE doc_vocab USING fts5vocab(doc_fts, 'row')")

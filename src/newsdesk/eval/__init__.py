@@ -1,0 +1,1 @@
+"""Evaluations run by ``newsdesk eval ...`` over whole sets; tests pin small subsets."""
