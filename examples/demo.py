@@ -1,4 +1,4 @@
-"""`make demo`: ingest the project's own demo corpus offline and show the result.
+"""`make demo`: ingest the project's own demo corpus offline, search it, brief one article.
 
 The RSS feed is served over HTTP from a local folder on 127.0.0.1, so the demo
 exercises the real fetch path (conditional GET included) without the internet.
@@ -59,6 +59,9 @@ def main() -> None:
         run("list")
         first = json.loads(run("list", "--json", "--limit", "1", echo=False))[0]["id"]
         run("show", first)
+        run("search", "rare earth export controls", "--limit", "3")
+        print("\nA cited brief of that article with the bundled model (about a minute on 2 cores):")
+        run("summarize", first)
         print("\nIngesting the same inputs again stores nothing new:", flush=True)
         run("ingest", *inputs)
         run("stats")

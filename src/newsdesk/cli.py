@@ -7,8 +7,11 @@ to stderr. Exit status: 0 ok, 1 some items failed, 2 a usage or setup error.
 from __future__ import annotations
 
 import json
+import os
 import sys
 from collections import Counter
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from datetime import datetime
 from pathlib import Path
 from typing import Annotated, Any, cast
@@ -30,9 +33,17 @@ from newsdesk.ingest.dates import parse_date
 from newsdesk.ingest.pipeline import IngestOptions, ingest
 from newsdesk.ingest.sources import parse_mapping
 from newsdesk.model import ItemReport, Outcome
-from newsdesk.render import byline, document_json, document_text, hit_json
+from newsdesk.render import (
+    byline,
+    document_json,
+    document_text,
+    hit_json,
+    item_text,
+    summary_markdown,
+)
 from newsdesk.search import Mode, SearchOptions, Sort, search, self_check
 from newsdesk.store import DocumentFilter, Store, open_store
+from newsdesk.summarize import SummaryOptions, summarize
 from newsdesk.text.embed import get_embedder
 
 app = typer.Typer(
@@ -49,6 +60,20 @@ DbOption = Annotated[
     typer.Option("--db", help="Database path or URL (default: $NEWSDESK_DB or ~/.newsdesk)."),
 ]
 JsonOption = Annotated[bool, typer.Option("--json", help="Print one JSON document on stdout.")]
+
+
+@contextmanager
+def _stage(label: str, total: int | None = None) -> Iterator[Callable[[int, int | None], None]]:
+    """A progress bar on stderr; yields ``update(done, total)``."""
+    with Progress(
+        TextColumn(label), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(), console=err
+    ) as bar:
+        task = bar.add_task(label, total=total)
+
+        def update(done: int, new_total: int | None = None) -> None:
+            bar.update(task, completed=done, total=new_total if new_total is not None else total)
+
+        yield update
 
 
 def _store(db: str | None) -> Store:
@@ -293,6 +318,69 @@ def _highlighted(snippet: str, spans: tuple[tuple[int, int], ...]) -> Text:
     return text
 
 
+@app.command("summarize")
+def summarize_cmd(
+    doc_ids: Annotated[list[str], typer.Argument(help="Document ids (or unique prefixes).")],
+    db: DbOption = None,
+    backend: Annotated[
+        str | None, typer.Option(help="local, openai or extractive (default: $NEWSDESK_BACKEND).")
+    ] = None,
+    model: Annotated[
+        str | None,
+        typer.Option(help="GGUF path (local) or model name (openai) instead of the default."),
+    ] = None,
+    lang: Annotated[str | None, typer.Option("--lang", help="Summary language: en or zh.")] = None,
+    fmt: Annotated[
+        str, typer.Option("--format", help="text (the seed layout), md or json.")
+    ] = "text",
+    refresh: Annotated[bool, typer.Option(help="Recompute instead of using the cache.")] = False,
+    keep_unverified: Annotated[
+        bool, typer.Option(help="Keep claims the judge rejects, marked (unverified).")
+    ] = False,
+    no_judge: Annotated[bool, typer.Option("--no-judge", help="Skip the support judge.")] = False,
+) -> None:
+    """Write the cited brief of each document; every citation is checked first."""
+    if fmt not in ("text", "md", "json"):
+        raise typer.BadParameter("use text, md or json", param_hint="--format")
+    if model:
+        key = (
+            "NEWSDESK_MODEL"
+            if (backend or config.get("summary_backend")) == "local"
+            else "NEWSDESK_OPENAI_MODEL"
+        )
+        os.environ[key] = model
+    store = _store(db)
+    ids = [store.get(d).id for d in doc_ids]
+    options = SummaryOptions(
+        backend=backend or "",
+        language=lang or "",
+        judge=not no_judge,
+        keep_unverified=keep_unverified,
+        refresh=refresh,
+    )
+    finished: list[str] = []
+    with _stage("summarize", len(ids)) as update:
+
+        def advance(summary: Any) -> None:
+            finished.append(summary.doc_id)
+            update(len(finished), None)
+
+        summaries = summarize(store, ids, options, progress=advance)
+    docs = {d.id: d for d in store.get_many(ids)}
+    if fmt == "json":
+        _print_json(
+            [s.to_dict() for s in summaries] if len(summaries) > 1 else summaries[0].to_dict()
+        )
+    for s in summaries:
+        for note in s.notes:
+            err.print(f"[yellow]note[/yellow] {s.doc_id}: {note}", highlight=False)
+        if fmt == "text":
+            out.print(item_text(docs[s.doc_id], s) + "\n", markup=False, highlight=False)
+        elif fmt == "md":
+            out.print(summary_markdown(s, docs[s.doc_id]), markup=False, highlight=False)
+    store.close()
+
+
 @app.command("dedup")
 def dedup_cmd(
     db: DbOption = None,
@@ -306,16 +394,13 @@ def dedup_cmd(
     if rebuild:
         store.reset_clusters()
     todo = store.unclustered_ids()
-    with Progress(
-        TextColumn("dedup"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(), console=err
-    ) as bar:
-        task = bar.add_task("dedup", total=len(todo))
-        done = 0
+    done = 0
+    with _stage("dedup", len(todo)) as update:
         for start in range(0, len(todo), 500):
             chunk = store.get_many(todo[start : start + 500])
             dedup.assign(store, chunk)
             done += len(chunk)
-            bar.update(task, completed=done)
+            update(done, None)
     stats = store.stats()
     if as_json:
         _print_json(
@@ -346,16 +431,8 @@ def index_cmd(
     """Build the search index for documents that lack it (after --no-embed, a new dictionary...)."""
     store = _store(db)
     embedder = None if no_embed else get_embedder()
-    with Progress(
-        TextColumn("index"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(), console=err
-    ) as bar:
-        task = bar.add_task("index", total=None)
-        n = index_store(
-            store,
-            embedder=embedder,
-            rebuild=rebuild,
-            progress=lambda done, total: bar.update(task, completed=done, total=total),
-        )
+    with _stage("index") as update:
+        n = index_store(store, embedder=embedder, rebuild=rebuild, progress=update)
     err.print(f"indexed {n} documents; store {store.location}")
     if check:
         problems = self_check(store)
@@ -388,16 +465,8 @@ def eval_retrieval_cmd(
     as_json: JsonOption = False,
 ) -> None:
     """nDCG@10, Recall@10, Recall@100 and MRR@10 for lexical, dense and hybrid search."""
-    with Progress(
-        TextColumn("queries"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(), console=err
-    ) as bar:
-        task = bar.add_task("eval", total=None)
-        results = evaluate_retrieval(
-            folder,
-            db=db,
-            max_queries=queries,
-            progress=lambda done, total: bar.update(task, completed=done, total=total),
-        )
+    with _stage("queries") as update:
+        results = evaluate_retrieval(folder, db=db, max_queries=queries, progress=update)
     if as_json:
         _print_json(results)
         return
@@ -450,6 +519,66 @@ def eval_dedup_cmd(
     )
     for kind, row in results["by_kind"].items():
         out.print(f"  {kind}: {row['merged']}/{row['pairs']} merged", markup=False)
+
+
+SHARED = Path(__file__).resolve().parents[3] / "shared" / "data"  # beside a checkout
+
+
+@eval_app.command("citations")
+def eval_citations_cmd(
+    parts: Annotated[
+        str, typer.Option(help="Which parts: a (judge), b (briefs), c (ROUGE).")
+    ] = "abc",
+    backend: Annotated[str, typer.Option(help="local or openai (the judge and writer).")] = "local",
+    pairs: Annotated[int, typer.Option(min=1, help="Judge pairs of each kind (a).")] = 200,
+    articles: Annotated[int, typer.Option(min=1, help="Rare-earth articles to brief (b).")] = 20,
+    rouge_items: Annotated[int, typer.Option(min=1, help="Articles for ROUGE (c).")] = 200,
+    bbc: Annotated[Path, typer.Option(help="summaries_bbc_cited.jsonl")] = SHARED
+    / "eval/summaries_bbc_cited.jsonl",
+    corpus: Annotated[Path, typer.Option(help="zh_business_2011.jsonl")] = SHARED
+    / "corpora/zh_business_2011.jsonl",
+    finna: Annotated[Path, typer.Option(help="summaries_finna.jsonl")] = SHARED
+    / "eval/summaries_finna.jsonl",
+    as_json: JsonOption = False,
+) -> None:
+    """Judge accuracy, brief quality and speed, and ROUGE of Chinese one-line summaries."""
+    import tempfile
+
+    from newsdesk.eval import citations
+    from newsdesk.summarize.backends import get_llm
+    from newsdesk.summarize.verify import LLMJudge
+
+    llm = get_llm(backend)
+    results: dict[str, float] = {}
+    with Progress(
+        TextColumn("{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        console=err,
+    ) as bar:
+
+        def tick(task: Any) -> Any:
+            return lambda done, total: bar.update(task, completed=done, total=total)
+
+        if "a" in parts:
+            results |= citations.evaluate_judge(
+                LLMJudge(llm), bbc, pairs, tick(bar.add_task("judge"))
+            )
+        if "b" in parts:
+            with tempfile.TemporaryDirectory() as tmp:
+                results |= citations.evaluate_briefs(
+                    corpus, articles, llm, backend, Path(tmp), tick(bar.add_task("briefs"))
+                )
+        if "c" in parts:
+            results |= citations.evaluate_rouge(
+                finna, rouge_items, llm, backend, tick(bar.add_task("rouge"))
+            )
+    if as_json:
+        _print_json({k: round(v, 4) for k, v in results.items()})
+        return
+    for key, value in results.items():
+        out.print(f"{key}: {value:.4f}", markup=False)
 
 
 @app.command("settings")

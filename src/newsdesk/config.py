@@ -82,6 +82,44 @@ SETTINGS: tuple[Setting, ...] = (
         "Embedding backend for dense search (by name; plugins register more).",
     ),
     Setting(
+        "summary_backend",
+        "local",
+        "NEWSDESK_BACKEND",
+        "Summary backend: local (bundled model), openai (any compatible server) or extractive.",
+    ),
+    Setting("summary_language", "en", "NEWSDESK_LANGUAGE", "Language of summaries (en, zh)."),
+    Setting(
+        "model_path",
+        "",
+        "NEWSDESK_MODEL",
+        "GGUF file for the local backend; empty means the bundled Qwen2.5-Coder-1.5B.",
+    ),
+    Setting("llm_threads", "0", "NEWSDESK_LLM_THREADS", "CPU threads of the local model (0: all)."),
+    Setting("llm_ctx", "4096", "NEWSDESK_LLM_CTX", "Context size of the local model in tokens."),
+    Setting(
+        "openai_base_url",
+        "",
+        "NEWSDESK_OPENAI_BASE_URL",
+        "Base URL of an OpenAI-compatible server, e.g. http://127.0.0.1:8080/v1.",
+    ),
+    Setting("openai_model", "default", "NEWSDESK_OPENAI_MODEL", "Model name sent to that server."),
+    Setting(
+        "openai_api_key_env",
+        "OPENAI_API_KEY",
+        "NEWSDESK_OPENAI_KEY_ENV",
+        "Name of the environment variable that holds the API key (never the key itself).",
+    ),
+    Setting(
+        "llm_timeout", "120", "NEWSDESK_LLM_TIMEOUT", "Seconds before one model call gives up."
+    ),
+    Setting("llm_concurrency", "4", "NEWSDESK_LLM_CONCURRENCY", "Model calls in flight at most."),
+    Setting(
+        "glossary",
+        "",
+        "NEWSDESK_GLOSSARY",
+        "Extra glossary (Chinese<TAB>English lines); empty means <home>/glossary.tsv if it exists.",
+    ),
+    Setting(
         "source_names",
         "",
         "NEWSDESK_SOURCE_NAMES",

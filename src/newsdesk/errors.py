@@ -2,6 +2,7 @@
 
     NewsdeskError
     ├── ConfigError          a setting or option has a value we cannot use
+    ├── ModelError           a language model failed or answered garbage
     ├── StoreError           the database cannot be opened, migrated or written
     │   └── NotFound         no stored object has that id
     └── InputError           one input item is unusable; the batch goes on
@@ -22,6 +23,10 @@ class NewsdeskError(Exception):
 
 class ConfigError(NewsdeskError):
     """A setting or option has a value that cannot be used."""
+
+
+class ModelError(NewsdeskError):
+    """A language model failed, timed out or answered something unusable."""
 
 
 class StoreError(NewsdeskError):

@@ -6,6 +6,7 @@ from datetime import datetime
 from typing import Any
 
 from newsdesk.model import Document, Hit
+from newsdesk.summarize.schema import Claim, Summary, Verdict
 
 
 def format_time(dt: datetime | None) -> str:
@@ -58,3 +59,40 @@ def hit_json(hit: Hit) -> dict[str, Any]:
         "lexical_rank": hit.lexical_rank,
         "dense_rank": hit.dense_rank,
     }
+
+
+def _markers(citations: tuple[int, ...]) -> str:
+    return "".join(f"[{n}]" for n in citations)
+
+
+def _claim_text(claim: Claim) -> str:
+    text = claim.text.strip().rstrip("。.")
+    flag = " (unverified)" if claim.verdict in (Verdict.UNSUPPORTED, Verdict.FLAGGED) else ""
+    return f"{text}{flag} {_markers(claim.citations)}."
+
+
+def summary_text(summary: Summary) -> str:
+    """The seed page's layout on one line: Core Viewpoint - ... [1]. Group 1: H - c [3]. - c [5]."""
+    parts = [f"Core Viewpoint - {_claim_text(summary.core_viewpoint)}"]
+    for i, group in enumerate(summary.groups, start=1):
+        points = " - ".join(_claim_text(p) for p in group.points)
+        parts.append(f"Group {i}: {group.title.strip().rstrip('.')} - {points}")
+    return " ".join(parts)
+
+
+def summary_markdown(summary: Summary, doc: Document | None = None) -> str:
+    """The brief as Markdown: core viewpoint, then a heading and bullets per group."""
+    lines = []
+    if doc is not None:
+        lines += [f"### {doc.title}", f"*{byline(doc)}*", ""]
+    lines += [f"**Core Viewpoint** - {_claim_text(summary.core_viewpoint)}", ""]
+    for i, group in enumerate(summary.groups, start=1):
+        lines.append(f"**Group {i}: {group.title}**")
+        lines += [f"- {_claim_text(p)}" for p in group.points]
+        lines.append("")
+    return "\n".join(lines).rstrip() + "\n"
+
+
+def item_text(doc: Document, summary: Summary) -> str:
+    """One digest item as the seed shows it: title, source and time, then the brief."""
+    return f"{doc.title}\n{byline(doc)}\n{summary_text(summary)}"

@@ -148,6 +148,16 @@ class Store(Protocol):
         """(canonical id, size) of each of these clusters."""
         ...
 
+    def get_summary(
+        self, doc_id: str, backend: str, model: str, prompt_version: str, language: str
+    ) -> dict[str, Any] | None:
+        """A cached summary (as stored JSON), or None."""
+        ...
+
+    def save_summary(self, summary: dict[str, Any]) -> None:
+        """Cache a summary under (document, backend, model, prompt version, language)."""
+        ...
+
     def check(self) -> list[str]:
         """Consistency problems found (empty when the store is sound)."""
         ...

@@ -170,3 +170,22 @@ def m004_dedup(conn: sqlite3.Connection) -> None:
 def m005_vocabulary(conn: sqlite3.Connection) -> None:
     # Document frequency per indexed word, read by hybrid search for query weighting.
     conn.execute("CREATE VIRTUAL TABLE doc_vocab USING fts5vocab(doc_fts, 'row')")
+
+
+@migration
+def m006_summaries(conn: sqlite3.Connection) -> None:
+    run_script(
+        conn,
+        """
+        CREATE TABLE summaries (
+            doc_id TEXT NOT NULL REFERENCES documents(id) ON DELETE CASCADE,
+            backend TEXT NOT NULL,
+            model TEXT NOT NULL,
+            prompt_version TEXT NOT NULL,
+            language TEXT NOT NULL,
+            summary TEXT NOT NULL,        -- JSON: claims, citations, verdicts, notes
+            created_at TEXT NOT NULL,
+            PRIMARY KEY (doc_id, backend, model, prompt_version, language)
+        ) WITHOUT ROWID;
+        """,
+    )

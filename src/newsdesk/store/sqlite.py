@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import sqlite3
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
@@ -528,6 +529,36 @@ class SQLiteStore:
             ):
                 out[cid] = (canonical, int(size))
         return out
+
+    # --- summaries ---------------------------------------------------------
+
+    def get_summary(
+        self, doc_id: str, backend: str, model: str, prompt_version: str, language: str
+    ) -> dict[str, Any] | None:
+        """A cached summary (as stored JSON), or None."""
+        row = self.conn.execute(
+            "SELECT summary FROM summaries WHERE doc_id = ? AND backend = ? AND model = ?"
+            " AND prompt_version = ? AND language = ?",
+            (doc_id, backend, model, prompt_version, language),
+        ).fetchone()
+        return dict(json.loads(row[0])) if row else None
+
+    def save_summary(self, summary: dict[str, Any]) -> None:
+        """Cache a summary under (document, backend, model, prompt version, language)."""
+        with self.transaction() as c:
+            c.execute(
+                "INSERT OR REPLACE INTO summaries (doc_id, backend, model, prompt_version,"
+                " language, summary, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
+                (
+                    summary["doc_id"],
+                    summary["backend"],
+                    summary["model"],
+                    summary["prompt_version"],
+                    summary["language"],
+                    json.dumps(summary, ensure_ascii=False),
+                    summary["created_at"],
+                ),
+            )
 
     def check(self) -> list[str]:
         """Integrity problems: SQLite's own check, and documents missing paragraphs."""

@@ -1,0 +1,78 @@
+"""Summary speed on this machine: seconds per article and our tokens/s beside
+the raw llama.cpp rates of the same model measured in the same process.
+
+    .venv/bin/python bench/summarize_bench.py [N]
+
+Briefs N (default 3) rare-earth articles of ../shared/data/corpora/
+zh_business_2011.jsonl with the bundled model, judge included. "Raw" is one
+plain completion (no schema, no judge) of 128 tokens: llama.cpp's own prompt
+and generation rates. "Ours" divides all tokens the pipeline processed by its
+wall time, so the ratio shows what planning, constrained decoding and the
+judge's many short calls cost against raw generation.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+from newsdesk import IngestOptions, ingest, open_store
+from newsdesk.eval.citations import rare_earth_records
+from newsdesk.summarize import SummaryOptions, summarize_document
+from newsdesk.summarize.backends import LocalLLM
+
+CORPUS = Path(__file__).resolve().parents[2] / "shared/data/corpora/zh_business_2011.jsonl"
+
+
+def main() -> None:
+    n = int(sys.argv[1]) if len(sys.argv) > 1 else 3
+    llm = LocalLLM()
+    server = llm.server()
+    raw = server.handle_chat_completions(
+        {
+            "messages": [{"role": "user", "content": "Describe rare-earth magnets in detail."}],
+            "max_tokens": 128,
+            "temperature": 0,
+        }
+    )
+    timings = raw.get("timings", {})
+    print(
+        f"raw llama.cpp: prompt {timings.get('prompt_per_second', 0):.1f} tokens/s, "
+        f"generation {timings.get('predicted_per_second', 0):.1f} tokens/s"
+    )
+    with tempfile.TemporaryDirectory() as tmp:
+        sample = Path(tmp) / "sample.jsonl"
+        sample.write_text(
+            "".join(
+                json.dumps(r, ensure_ascii=False) + "\n" for r in rare_earth_records(CORPUS, n)
+            ),
+            "utf-8",
+        )
+        store = open_store(str(Path(tmp) / "b.db"))
+        ingest([str(sample)], store, IngestOptions(embed=False, dedup=False))
+        docs = store.get_many(store.all_ids())
+        llm.usage[:] = [0, 0, 0.0]
+        started = time.perf_counter()
+        chars = 0
+        for doc in docs:
+            s = summarize_document(doc, SummaryOptions(backend="local", language="en"), llm=llm)
+            chars += sum(len(p) for p in doc.paragraphs)
+            print(
+                f"  {doc.title[:30]}: {s.seconds:.1f} s, {sum(len(p) for p in doc.paragraphs)} characters"
+            )
+        wall = time.perf_counter() - started
+    prompt, completion, in_model = llm.usage
+    print(
+        f"ours: {wall / len(docs):.1f} s per article, {wall / chars * 1500:.1f} s per 1,500 characters; "
+        f"{prompt} prompt + {completion} generated tokens in {in_model:.1f} s of model time "
+        f"({(prompt + completion) / wall:.1f} tokens/s overall, {completion / wall:.1f} generated/s)"
+    )
+    gen = timings.get("predicted_per_second", 0) or 1
+    print(f"ratio ours generated tokens/s / raw generation: {completion / wall / gen:.2f}")
+
+
+if __name__ == "__main__":
+    main()

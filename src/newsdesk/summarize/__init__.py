@@ -1,0 +1,282 @@
+"""Structured briefs with verified paragraph citations (the seed page's summaries).
+
+Code plans (selects key sentences, groups them, cites their paragraphs); the
+model rewrites each group into the target language with a glossary and names
+it; verification checks every citation and every claim; the result is cached
+in the store by (document, backend, model, prompt version, language).
+"""
+
+from __future__ import annotations
+
+import time
+from collections import Counter
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+from newsdesk import config
+from newsdesk.errors import ModelError
+from newsdesk.model import Document
+from newsdesk.store.base import Store
+from newsdesk.summarize import prompts
+from newsdesk.summarize.backends import LLM, get_llm
+from newsdesk.summarize.plan import Plan, Sentence, make_plan
+from newsdesk.summarize.schema import Claim, Group, Summary, Verdict
+from newsdesk.summarize.verify import (
+    Judge,
+    LLMJudge,
+    has_cjk,
+    judge_claim,
+    repair_language,
+    valid_citations,
+)
+from newsdesk.text.embed import Embedder, get_embedder
+from newsdesk.text.segment import search_tokens
+
+__all__ = [
+    "Claim",
+    "Group",
+    "Summary",
+    "SummaryOptions",
+    "Verdict",
+    "summarize",
+    "summarize_document",
+]
+
+
+@dataclass(frozen=True, slots=True)
+class SummaryOptions:
+    """How to summarize: backend, language, verification and caching."""
+
+    backend: str = ""  # local, openai or extractive; "" means the setting
+    language: str = ""  # en or zh; "" means the setting
+    judge: bool = True  # check every claim with the support judge
+    keep_unverified: bool = False  # keep unsupported claims, flagged, instead of dropping
+    refresh: bool = False  # ignore the cache
+
+    def resolved(self) -> SummaryOptions:
+        """These options with the settings filled in."""
+        return SummaryOptions(
+            backend=self.backend or config.get("summary_backend"),
+            language=self.language or config.get("summary_language"),
+            judge=self.judge,
+            keep_unverified=self.keep_unverified,
+            refresh=self.refresh,
+        )
+
+
+def summarize(
+    store: Store,
+    doc_ids: Sequence[str],
+    options: SummaryOptions | None = None,
+    *,
+    llm: LLM | None = None,
+    progress: Callable[[Summary], None] | None = None,
+) -> list[Summary]:
+    """Briefs of stored documents, from the cache where possible; new ones are cached."""
+    opts = (options or SummaryOptions()).resolved()
+    out = []
+    for doc_id in doc_ids:
+        doc = store.get(doc_id)
+        model = _model_name(opts, llm)
+        cached = (
+            None
+            if opts.refresh
+            else store.get_summary(
+                doc.id, opts.backend, model, prompts.PROMPT_VERSION, opts.language
+            )
+        )
+        summary = Summary.from_dict(cached) if cached else summarize_document(doc, opts, llm=llm)
+        if not cached and not summary.backend.startswith("extractive (fallback"):
+            store.save_summary(summary.to_dict())  # a fallback is not cached: retried next run
+        out.append(summary)
+        if progress:
+            progress(summary)
+    return out
+
+
+def _model_name(opts: SummaryOptions, llm: LLM | None) -> str:
+    if opts.backend == "extractive":
+        return "none"
+    return (llm or get_llm(opts.backend)).model
+
+
+def summarize_document(
+    doc: Document,
+    options: SummaryOptions | None = None,
+    *,
+    llm: LLM | None = None,
+    embedder: Embedder | None = None,
+    judge: Judge | None = None,
+) -> Summary:
+    """The verified brief of one document (no cache)."""
+    opts = (options or SummaryOptions()).resolved()
+    started = time.perf_counter()
+    plan = make_plan(doc, embedder or get_embedder())
+    if opts.backend == "extractive":
+        summary = _extractive(doc, plan, opts, note="")
+    else:
+        model = llm or get_llm(opts.backend)
+        try:
+            summary = _rewrite(doc, plan, opts, model)
+            summary = _verify(
+                doc, summary, opts, model, judge or (LLMJudge(model) if opts.judge else None)
+            )
+        except ModelError as e:
+            summary = _extractive(doc, plan, opts, note=f"fell back to extractive: {e}")
+    return _with_time(summary, time.perf_counter() - started)
+
+
+def _with_time(s: Summary, seconds: float) -> Summary:
+    return Summary(
+        s.doc_id,
+        s.core_viewpoint,
+        s.groups,
+        s.language,
+        s.backend,
+        s.model,
+        s.prompt_version,
+        s.created_at,
+        s.notes,
+        seconds,
+    )
+
+
+def _rewrite(doc: Document, plan: Plan, opts: SummaryOptions, llm: LLM) -> Summary:
+    system = {"role": "system", "content": prompts.system_prompt(opts.language)}
+    core_sentence = plan.core[0]
+    answer = llm.complete_json(
+        [
+            system,
+            {
+                "role": "user",
+                "content": prompts.core_request(doc.title, core_sentence.text, opts.language),
+            },
+        ],
+        prompts.CORE_SCHEMA,
+        max_tokens=120,
+    )
+    core = Claim(str(answer["core"]).strip(), _cites(plan.core))
+    groups = []
+    for sents in plan.groups:
+        answer = llm.complete_json(
+            [
+                system,
+                {
+                    "role": "user",
+                    "content": prompts.group_request([s.text for s in sents], opts.language),
+                },
+            ],
+            prompts.group_schema(len(sents)),
+            max_tokens=90 * len(sents) + 30,
+        )
+        points = [str(p).strip() for p in answer["points"]]
+        if len(points) != len(sents) or not all(points):
+            raise ModelError(
+                f"{llm.name} model {llm.model} rewrote {len(sents)} sentences as {len(points)}"
+            )
+        claims = tuple(Claim(p, (s.paragraph,)) for p, s in zip(points, sents, strict=True))
+        groups.append(Group(str(answer["heading"]).strip() or "Details", claims))
+    if not groups:
+        raise ModelError("the article has too few sentences for a brief")
+    return Summary(
+        doc_id=doc.id,
+        core_viewpoint=core,
+        groups=tuple(groups),
+        language=opts.language,
+        backend=opts.backend,
+        model=llm.model,
+        prompt_version=prompts.PROMPT_VERSION,
+        created_at=datetime.now(UTC),
+    )
+
+
+def _cites(sentences: Sequence[Sentence]) -> tuple[int, ...]:
+    return tuple(dict.fromkeys(s.paragraph for s in sentences))[:3]
+
+
+def _verify(
+    doc: Document, summary: Summary, opts: SummaryOptions, llm: LLM, judge: Judge | None
+) -> Summary:
+    notes = list(summary.notes)
+    n = len(doc.paragraphs)
+    counts: Counter[str] = Counter()
+
+    def check(claim: Claim) -> Claim | None:
+        claim = valid_citations(claim, n)
+        if not claim.citations:
+            counts["no valid citation"] += 1
+            return None
+        if opts.language == "en":
+            claim = repair_language(llm, claim)
+        claim = judge_claim(judge, doc, claim)
+        if claim.verdict is Verdict.UNSUPPORTED:
+            counts["unsupported"] += 1
+            if not opts.keep_unverified:
+                return None
+        return claim
+
+    core = check(summary.core_viewpoint)
+    groups = []
+    for g in summary.groups:
+        points = tuple(c for c in (check(p) for p in g.points) if c is not None)
+        title = g.title
+        if opts.language == "en" and has_cjk(title):
+            title = repair_language(llm, Claim(title, (1,))).text
+        if points:
+            groups.append(Group(title, points))
+    if core is None:  # the core viewpoint failed: the strongest remaining point takes its place
+        if not groups:
+            raise ModelError("no claim of the brief survived verification")
+        first = groups[0]
+        core = first.points[0]
+        groups[0] = Group(first.title, first.points[1:])
+        groups = [g for g in groups if g.points]
+        notes.append("core viewpoint replaced: the judge did not find it in its paragraphs")
+    for reason, k in counts.items():
+        kept = (
+            " (kept, flagged)" if reason == "unsupported" and opts.keep_unverified else " (dropped)"
+        )
+        notes.append(f"{k} claims {reason}{kept}")
+    return Summary(
+        summary.doc_id,
+        core,
+        tuple(groups),
+        summary.language,
+        summary.backend,
+        summary.model,
+        summary.prompt_version,
+        summary.created_at,
+        tuple(notes),
+    )
+
+
+def _extractive(doc: Document, plan: Plan, opts: SummaryOptions, note: str) -> Summary:
+    """No model: the selected sentences themselves, cited exactly, in the source language."""
+
+    def heading(sents: Sequence[Sentence]) -> str:
+        words = Counter(
+            w for s in sents for w in search_tokens(s.text) if len(w) >= 2 and not w.isdigit()
+        )
+        return " · ".join(w for w, _ in words.most_common(3)) or "Details"
+
+    quoted = "quoted from the cited paragraph"
+    core = Claim(plan.core[0].text, _cites(plan.core), Verdict.SUPPORTED, quoted)
+    groups = tuple(
+        Group(
+            heading(sents),
+            tuple(Claim(s.text, (s.paragraph,), Verdict.SUPPORTED, quoted) for s in sents),
+        )
+        for sents in plan.groups
+    )
+    return Summary(
+        doc_id=doc.id,
+        core_viewpoint=core,
+        groups=groups,
+        language=doc.language,
+        backend="extractive" if not note else f"extractive (fallback from {opts.backend})",
+        model="none",
+        prompt_version=prompts.PROMPT_VERSION,
+        created_at=datetime.now(UTC),
+        notes=(note,) if note else (),
+    )

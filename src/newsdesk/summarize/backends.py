@@ -1,0 +1,265 @@
+"""LLM backends behind one Protocol: the bundled local model and any OpenAI-compatible server.
+
+A backend writes one method, ``complete_json`` (chat messages in, a JSON object
+out, constrained by a JSON schema); the base class does retries, parsing and
+validation once. Backends are chosen by name (``--backend``) from the
+``newsdesk.llms`` entry-point group, where the built-ins register too.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import socket
+import threading
+import time
+from collections.abc import Callable
+from functools import lru_cache
+from importlib.metadata import entry_points
+from typing import Any, Protocol, runtime_checkable
+
+import httpx
+
+from newsdesk import config
+from newsdesk.errors import ConfigError, ModelError
+
+Messages = list[dict[str, str]]
+
+
+@runtime_checkable
+class LLM(Protocol):
+    """A chat model that answers with JSON matching a schema."""
+
+    name: str
+    model: str
+
+    def complete_json(
+        self, messages: Messages, schema: dict[str, object], max_tokens: int
+    ) -> dict[str, Any]:
+        """The model's answer as a JSON object (raises ModelError on garbage)."""
+        ...
+
+
+class BaseLLM:
+    """Retries and JSON parsing; a backend writes ``_chat`` (one raw completion)."""
+
+    name = "base"
+    model = "unknown"
+    retries = 2
+
+    def _chat(self, messages: Messages, schema: dict[str, object], max_tokens: int) -> str:
+        raise NotImplementedError
+
+    def complete_json(
+        self, messages: Messages, schema: dict[str, object], max_tokens: int
+    ) -> dict[str, Any]:
+        """Call the model, parse its JSON, check the required keys; retry garbage."""
+        problem = ""
+        for _attempt in range(self.retries + 1):
+            raw = self._chat(messages, schema, max_tokens)
+            try:
+                data = json.loads(_strip_fences(raw))
+            except json.JSONDecodeError as e:
+                problem = f"not JSON ({e.msg}): {raw[:120]!r}"
+                continue
+            required = schema.get("required", [])
+            keys = [str(k) for k in required] if isinstance(required, list) else []
+            if isinstance(data, dict) and all(k in data for k in keys):
+                return data
+            problem = f"JSON without the fields {required}: {raw[:120]!r}"
+        raise ModelError(f"{self.name} model {self.model} returned {problem}")
+
+
+def _strip_fences(raw: str) -> str:
+    text = raw.strip()
+    if text.startswith("```"):
+        text = text.split("\n", 1)[1] if "\n" in text else ""
+        text = text.rsplit("```", 1)[0]
+    return text.strip()
+
+
+# --- the OpenAI-compatible backend ------------------------------------------------
+
+
+class OpenAILLM(BaseLLM):
+    """Any OpenAI-compatible chat endpoint (vLLM, llama.cpp server, Ollama, DeepSeek, OpenAI).
+
+    Structured output is asked for as ``response_format: json_schema``; a server
+    that rejects it (HTTP 400) is asked again with ``json_object`` and then with
+    no format at all, and the first that works is remembered.
+    """
+
+    name = "openai"
+    _FORMATS = ("json_schema", "json_object", "none")
+
+    def __init__(
+        self,
+        base_url: str | None = None,
+        model: str | None = None,
+        api_key: str | None = None,
+        timeout: float | None = None,
+        concurrency: int | None = None,
+        transport: httpx.BaseTransport | None = None,
+    ) -> None:
+        self.base_url = (base_url or config.get("openai_base_url")).rstrip("/")
+        if not self.base_url:
+            raise ConfigError(
+                "the openai backend needs a server: set NEWSDESK_OPENAI_BASE_URL "
+                "(e.g. http://127.0.0.1:8080/v1)"
+            )
+        self.model = model or config.get("openai_model")
+        key_var = config.get("openai_api_key_env")
+        self.api_key = api_key if api_key is not None else os.environ.get(key_var, "")
+        self.timeout = timeout or config.get_float("llm_timeout")
+        self._slots = threading.BoundedSemaphore(concurrency or config.get_int("llm_concurrency"))
+        self._format = 0
+        self._client = httpx.Client(timeout=self.timeout, transport=transport)
+
+    def _payload(
+        self, messages: Messages, schema: dict[str, object], max_tokens: int
+    ) -> dict[str, Any]:
+        payload: dict[str, Any] = {
+            "model": self.model,
+            "messages": messages,
+            "max_tokens": max_tokens,
+            "temperature": 0,
+        }
+        fmt = self._FORMATS[self._format]
+        if fmt == "json_schema":
+            payload["response_format"] = {
+                "type": "json_schema",
+                "json_schema": {"name": "answer", "schema": schema, "strict": True},
+            }
+        elif fmt == "json_object":
+            payload["response_format"] = {"type": "json_object"}
+        if fmt != "json_schema":  # say it in words where the server cannot enforce it
+            payload["messages"] = [
+                *messages[:-1],
+                {
+                    "role": messages[-1]["role"],
+                    "content": messages[-1]["content"]
+                    + f"\nAnswer with JSON only, matching this schema: {json.dumps(schema)}",
+                },
+            ]
+        return payload
+
+    def _chat(self, messages: Messages, schema: dict[str, object], max_tokens: int) -> str:
+        url = f"{self.base_url}/chat/completions"
+        headers = {"Authorization": f"Bearer {self.api_key}"} if self.api_key else {}
+        backoff = config.get_float("http_backoff")
+        last = ""
+        with self._slots:
+            for attempt in range(config.get_int("http_retries") + 1):
+                if attempt:
+                    time.sleep(backoff * 2 ** (attempt - 1))
+                try:
+                    resp = self._client.post(
+                        url, json=self._payload(messages, schema, max_tokens), headers=headers
+                    )
+                except httpx.HTTPError as e:
+                    last = f"{e.__class__.__name__}: {e}"
+                    continue
+                if resp.status_code == 400 and self._format < len(self._FORMATS) - 1:
+                    self._format += 1  # the server does not take this response_format
+                    continue
+                if resp.status_code == 429 or resp.status_code >= 500:
+                    last = f"HTTP {resp.status_code}"
+                    continue
+                if resp.status_code >= 400:
+                    raise ModelError(f"{url}: HTTP {resp.status_code}: {resp.text[:200]}")
+                try:
+                    return str(resp.json()["choices"][0]["message"]["content"] or "")
+                except (ValueError, KeyError, IndexError, TypeError) as e:
+                    raise ModelError(f"{url}: not a chat completion: {resp.text[:200]}") from e
+        raise ModelError(f"{url}: {last} (gave up after retries)")
+
+
+# --- the bundled local model -------------------------------------------------------
+
+
+class LocalLLM(BaseLLM):
+    """llama.cpp in-process (xllamacpp) on a GGUF file: the bundled model by default."""
+
+    name = "local"
+
+    def __init__(
+        self, model_path: str | None = None, threads: int | None = None, ctx: int | None = None
+    ) -> None:
+        os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")  # else speed collapses under load
+        from newsdesk.summarize.model_files import bundled_model
+
+        path = model_path or config.get("model_path") or str(bundled_model())
+        if not os.path.exists(path):
+            raise ConfigError(f"model file {path} does not exist")
+        self.model = os.path.basename(path)
+        self.path = path
+        self.threads = threads or config.get_int("llm_threads") or (os.cpu_count() or 2)
+        self.ctx = ctx or config.get_int("llm_ctx")
+        self._server: Any = None
+        self._lock = threading.Lock()
+        # Tokens and seconds spent, for bench/summarize.py: (prompt, completion, seconds).
+        self.usage = [0, 0, 0.0]
+
+    def server(self) -> Any:
+        """The llama.cpp server, started on first use (on 127.0.0.1 only)."""
+        if self._server is None:
+            import xllamacpp as xlc
+
+            params = xlc.CommonParams()
+            params.model.path = self.path
+            params.n_ctx = self.ctx
+            params.n_parallel = 1
+            params.cpuparams.n_threads = self.threads
+            params.cpuparams_batch.n_threads = self.threads
+            params.hostnames = ["127.0.0.1"]
+            params.port = free_port()
+            params.ui = False
+            params.verbosity = -1
+            params.warmup = False
+            self._server = xlc.Server(params)
+            self.url = f"http://127.0.0.1:{params.port}/v1"
+        return self._server
+
+    def _chat(self, messages: Messages, schema: dict[str, object], max_tokens: int) -> str:
+        with self._lock:
+            started = time.perf_counter()
+            result = self.server().handle_chat_completions(
+                {
+                    "messages": messages,
+                    "max_tokens": max_tokens,
+                    "temperature": 0,
+                    "json_schema": schema,
+                    "cache_prompt": True,
+                }
+            )
+            self.usage[2] += time.perf_counter() - started
+        if not isinstance(result, dict) or "choices" not in result:
+            raise ModelError(f"local model {self.model} failed: {str(result)[:200]}")
+        used = result.get("usage") or {}
+        self.usage[0] += int(used.get("prompt_tokens", 0))
+        self.usage[1] += int(used.get("completion_tokens", 0))
+        return str(result["choices"][0]["message"]["content"] or "")
+
+
+def free_port() -> int:
+    """A TCP port on 127.0.0.1 that nothing listens on now."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def _registry() -> dict[str, Callable[[], LLM]]:
+    found: dict[str, Callable[[], LLM]] = {"local": LocalLLM, "openai": OpenAILLM}
+    for ep in entry_points(group="newsdesk.llms"):
+        found.setdefault(ep.name, ep.load())
+    return found
+
+
+@lru_cache(maxsize=4)
+def get_llm(name: str) -> LLM:
+    """The LLM backend registered under ``name`` (one instance per process)."""
+    backends = _registry()
+    if name not in backends:
+        known = ", ".join(sorted([*backends, "extractive"]))
+        raise ConfigError(f"no summary backend named {name!r} (known: {known})")
+    return backends[name]()

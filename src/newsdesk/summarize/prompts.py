@@ -1,0 +1,122 @@
+"""Prompts, the glossary and the JSON schemas the model must fill.
+
+PROMPT_VERSION is part of the summary cache key: change it with any prompt.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from importlib.resources import files
+from pathlib import Path
+
+from newsdesk import config
+
+PROMPT_VERSION = "2026-11-28.1"
+
+LANGUAGES = {"en": "English", "zh": "Simplified Chinese"}
+
+
+@lru_cache(maxsize=4)
+def glossary(extra: str = "") -> tuple[tuple[str, str], ...]:
+    """Domain terms and their translations: built-in, then the user's file."""
+    text = files("newsdesk").joinpath("data/glossary.tsv").read_text(encoding="utf-8")
+    path = Path(extra or config.get("glossary") or config.home() / "glossary.tsv").expanduser()
+    if path.exists():
+        text += "\n" + path.read_text(encoding="utf-8")
+    pairs: dict[str, str] = {}
+    for line in text.splitlines():
+        line = line.split("#", 1)[0].rstrip()
+        if "\t" in line:
+            zh, en = line.split("\t", 1)
+            pairs[zh.strip()] = en.strip()
+    return tuple(pairs.items())
+
+
+def system_prompt(language: str) -> str:
+    """The one system prompt of every rewrite call (identical, so llama.cpp caches it)."""
+    target = LANGUAGES.get(language, language)
+    terms = "; ".join(f"{zh} = {en}" for zh, en in glossary()) if language == "en" else ""
+    rules = [
+        f"You rewrite sentences from a news article as short, plain {target} sentences.",
+        "Keep every fact, number, name and date exactly; add nothing that is not in the sentence.",
+        "Write one sentence for each input sentence, in the same order.",
+    ]
+    if language == "en":
+        rules.append("Never output Chinese characters: translate or transliterate every name.")
+        rules.append(f"Glossary: {terms}.")
+    return "\n".join(rules)
+
+
+def group_request(sentences: list[str], language: str) -> str:
+    """Ask for a heading and one rewritten sentence per input sentence."""
+    numbered = "\n".join(f"{i}. {s}" for i, s in enumerate(sentences, start=1))
+    target = LANGUAGES.get(language, language)
+    return (
+        f"Sentences:\n{numbered}\n\n"
+        f'Return JSON: "heading", a {target} heading of at most 6 words naming what the '
+        f'sentences share, and "points", the {len(sentences)} sentences rewritten in {target}.'
+    )
+
+
+def core_request(title: str, sentence: str, language: str) -> str:
+    """Ask for the core viewpoint: one sentence saying what the article reports."""
+    target = LANGUAGES.get(language, language)
+    return (
+        f"Title: {title}\nKey sentence: {sentence}\n\n"
+        f'Return JSON: "core", one {target} sentence of at most 40 words saying what the '
+        "article reports, using only facts from the title and the key sentence."
+    )
+
+
+def repair_request(text: str) -> str:
+    """Ask to remove leftover Chinese from an English sentence."""
+    return (
+        f'Sentence: {text}\n\nReturn JSON: "text", the same sentence entirely in English, '
+        "with every Chinese word translated or transliterated."
+    )
+
+
+JUDGE_SYSTEM = (
+    "You check news summaries. Answer YES only if the passage states the claim: the same "
+    "facts, numbers, direction and actors. Answer NO if the claim adds, changes or reverses "
+    "anything, or if the passage is about something else."
+)
+
+
+def judge_request(passage: str, claim: str) -> str:
+    """Ask whether a passage supports a claim."""
+    return f"Passage: {passage}\n\nClaim: {claim}\n\nDoes the passage support the claim?"
+
+
+def group_schema(n: int) -> dict[str, object]:
+    """JSON schema of a group rewrite with exactly ``n`` points."""
+    return {
+        "type": "object",
+        "properties": {
+            "heading": {"type": "string", "maxLength": 80},
+            "points": {
+                "type": "array",
+                "items": {"type": "string", "maxLength": 400},
+                "minItems": n,
+                "maxItems": n,
+            },
+        },
+        "required": ["heading", "points"],
+    }
+
+
+CORE_SCHEMA: dict[str, object] = {
+    "type": "object",
+    "properties": {"core": {"type": "string", "maxLength": 400}},
+    "required": ["core"],
+}
+REPAIR_SCHEMA: dict[str, object] = {
+    "type": "object",
+    "properties": {"text": {"type": "string", "maxLength": 500}},
+    "required": ["text"],
+}
+JUDGE_SCHEMA: dict[str, object] = {
+    "type": "object",
+    "properties": {"answer": {"type": "string", "enum": ["YES", "NO"]}},
+    "required": ["answer"],
+}

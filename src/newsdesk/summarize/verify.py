@@ -1,0 +1,97 @@
+"""Verification of every claim before a user sees it.
+
+1. A citation outside 1..n (n paragraphs) is removed; a claim left without one
+   is dropped.
+2. A support judge (the LLM answering YES/NO, one short call per claim with
+   its cited paragraphs) decides whether the paragraphs state the claim;
+   embedding similarity cannot tell "rose 30%" from "rose 50%".
+3. An English claim with leftover Chinese characters gets one repair attempt
+   and is flagged if any remain.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from typing import Protocol
+
+from newsdesk.errors import ModelError
+from newsdesk.model import Document
+from newsdesk.summarize import prompts
+from newsdesk.summarize.backends import LLM
+from newsdesk.summarize.schema import Claim, Verdict
+
+_HAN = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")
+# Characters of each cited paragraph the judge reads: enough for the sentence a
+# claim came from, short enough to keep one check near 2 s on 2 cores.
+JUDGE_CHARS = 400
+
+
+class Judge(Protocol):
+    """Decides whether a passage supports a claim (pluggable)."""
+
+    def supports(self, passage: str, claim: str) -> bool:
+        """True when the passage states the claim."""
+        ...
+
+
+class LLMJudge:
+    """The language model as the support judge: YES or NO, constrained by a schema."""
+
+    def __init__(self, llm: LLM) -> None:
+        self.llm = llm
+
+    def supports(self, passage: str, claim: str) -> bool:
+        """Ask the model; an unusable answer counts as NO."""
+        messages = [
+            {"role": "system", "content": prompts.JUDGE_SYSTEM},
+            {"role": "user", "content": prompts.judge_request(passage, claim)},
+        ]
+        try:
+            answer = self.llm.complete_json(messages, prompts.JUDGE_SCHEMA, max_tokens=8)
+        except ModelError:
+            return False
+        return str(answer.get("answer", "")).upper() == "YES"
+
+
+def has_cjk(text: str) -> bool:
+    """Whether ``text`` holds any Han character."""
+    return _HAN.search(text) is not None
+
+
+def valid_citations(claim: Claim, n_paragraphs: int) -> Claim:
+    """The claim without citations outside 1..n (duplicates removed, order kept)."""
+    kept = tuple(dict.fromkeys(c for c in claim.citations if 1 <= c <= n_paragraphs))
+    return Claim(claim.text, kept, claim.verdict, claim.note)
+
+
+def passage(doc: Document, citations: Sequence[int]) -> str:
+    """The cited paragraphs as the judge reads them."""
+    return "\n".join(f"[{n}] {doc.paragraph(n)[:JUDGE_CHARS]}" for n in citations)
+
+
+def repair_language(llm: LLM, claim: Claim) -> Claim:
+    """One attempt to remove leftover Chinese; flag the claim if any remains."""
+    if not has_cjk(claim.text):
+        return claim
+    messages = [
+        {"role": "system", "content": prompts.system_prompt("en")},
+        {"role": "user", "content": prompts.repair_request(claim.text)},
+    ]
+    try:
+        fixed = str(llm.complete_json(messages, prompts.REPAIR_SCHEMA, max_tokens=160)["text"])
+    except ModelError:
+        fixed = claim.text
+    if fixed.strip() and not has_cjk(fixed):
+        return Claim(fixed.strip(), claim.citations, claim.verdict, claim.note)
+    return Claim(
+        claim.text, claim.citations, Verdict.FLAGGED, "Chinese characters left after repair"
+    )
+
+
+def judge_claim(judge: Judge | None, doc: Document, claim: Claim) -> Claim:
+    """The claim with the judge's verdict (unchanged without a judge, or if flagged)."""
+    if judge is None or claim.verdict is Verdict.FLAGGED:
+        return claim
+    ok = judge.supports(passage(doc, claim.citations), claim.text)
+    return claim.with_verdict(Verdict.SUPPORTED if ok else Verdict.UNSUPPORTED)

@@ -1,0 +1,283 @@
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+
+from newsdesk import Document, IngestOptions, document_id, ingest
+from newsdesk.errors import ModelError
+from newsdesk.render import summary_markdown, summary_text
+from newsdesk.store import Store
+from newsdesk.summarize import SummaryOptions, summarize, summarize_document
+from newsdesk.summarize.backends import BaseLLM, Messages, OpenAILLM
+from newsdesk.summarize.schema import Claim, Group, Summary, Verdict
+
+ROOT = Path(__file__).resolve().parent.parent
+PARAGRAPHS = (
+    "商务部新闻发言人12月25日表示，中方对稀土永磁体相关物项实施出口管制，是依照出口管制法采取的正常措施。",
+    "发言人介绍，商务部已依法审批了一批符合规定的出口申请，涉及钕铁硼永磁体和钐钴磁体等产品。",
+    "据海关数据，今年前11个月中国稀土永磁体出口量为5.2万吨，同比下降约4%。",
+    "分析人士认为，含镝、铽的高矫顽力磁体仍是审批重点，这类磁体主要用于高温工况和军工装备。",
+    "业内人士指出，高性能钕铁硼磁体广泛用于新能源汽车驱动电机、风力发电机和工业机器人。",
+)
+
+
+def article() -> Document:
+    title = "商务部回应稀土磁体出口管制"
+    return Document(
+        id=document_id("搜狐财经", title, PARAGRAPHS),
+        title=title,
+        paragraphs=PARAGRAPHS,
+        source="搜狐财经",
+        source_display="Sou Hu Cai Jing",
+        published_at=datetime(2025, 12, 26, 9, 30, tzinfo=UTC),
+        language="zh",
+        url=None,
+        fetched_at=datetime(2025, 12, 28, tzinfo=UTC),
+    )
+
+
+class ScriptedLLM(BaseLLM):
+    """A fake model: English rewrites, a judge that rejects claims containing 'WRONG'."""
+
+    name = "scripted"
+    model = "scripted-1"
+
+    def __init__(
+        self, chinese_first: bool = False, garbage: bool = False, wrong: bool = False
+    ) -> None:
+        self.calls: list[str] = []
+        self.chinese_first = chinese_first
+        self.garbage = garbage
+        self.wrong = wrong
+
+    def _chat(self, messages: Messages, schema: dict[str, object], max_tokens: int) -> str:
+        props = schema["properties"]
+        assert isinstance(props, dict)
+        kind = next(iter(props))
+        self.calls.append(kind)
+        if self.garbage:
+            return "I am sorry, I cannot do JSON."
+        if kind == "core":
+            core = "China's Ministry of Commerce says the export controls on magnets are lawful."
+            return json.dumps({"core": core})
+        if kind == "heading":
+            n = props["points"]["minItems"]
+            text = (
+                "稀土 exports fell." if self.chinese_first else "Exports of magnets fell 4 percent."
+            )
+            points = [text] * n
+            if self.wrong:
+                points[0] = "WRONG: exports rose 50 percent."
+            return json.dumps({"heading": "Exports", "points": points})
+        if kind == "text":
+            return json.dumps({"text": "Rare-earth exports fell."})
+        if kind == "answer":
+            claim = messages[-1]["content"].split("Claim: ", 1)[1]
+            return json.dumps({"answer": "NO" if "WRONG" in claim else "YES"})
+        raise AssertionError(kind)
+
+
+class FakeEmbedder:
+    name = "fake"
+    dim = 8
+
+    def embed(self, texts: Any) -> Any:
+        import numpy as np
+
+        rows = []
+        for t in texts:
+            v = np.zeros(8, dtype=np.float32)
+            for ch in t:
+                v[ord(ch) % 8] += 1
+            rows.append(v / (np.linalg.norm(v) or 1))
+        return np.array(rows, dtype=np.float32)
+
+
+OPTS = SummaryOptions(backend="scripted", language="en")
+
+
+def brief(llm: ScriptedLLM, **kw: Any) -> Summary:
+    opts = SummaryOptions(backend="scripted", language="en", **kw)
+    return summarize_document(article(), opts, llm=llm, embedder=FakeEmbedder())
+
+
+def test_structure_within_the_contract_and_every_citation_resolves() -> None:
+    s = brief(ScriptedLLM())
+    assert 2 <= len(s.groups) <= 5
+    assert all(1 <= len(g.points) <= 3 for g in s.groups)
+    assert 1 <= len(s.core_viewpoint.citations) <= 3
+    for claim in s.claims():
+        assert claim.verdict is Verdict.SUPPORTED
+        assert all(1 <= n <= len(PARAGRAPHS) for n in claim.citations)
+
+
+def test_unsupported_claims_are_dropped_or_kept_flagged() -> None:
+    dropped = brief(ScriptedLLM(wrong=True))
+    assert not any("WRONG" in c.text for c in dropped.claims())
+    assert any("unsupported (dropped)" in n for n in dropped.notes)
+    kept = brief(ScriptedLLM(wrong=True), keep_unverified=True)
+    wrong = [c for c in kept.claims() if "WRONG" in c.text]
+    assert wrong
+    assert wrong[0].verdict is Verdict.UNSUPPORTED
+    assert "(unverified)" in summary_text(kept)
+
+
+def test_leftover_chinese_is_repaired() -> None:
+    s = brief(ScriptedLLM(chinese_first=True))
+    assert not any("稀土" in c.text for c in s.claims())
+
+
+def test_garbage_from_the_model_falls_back_to_extractive() -> None:
+    s = brief(ScriptedLLM(garbage=True))
+    assert s.backend == "extractive (fallback from scripted)"
+    assert "fell back to extractive" in s.notes[0]
+    assert all(c.text in "".join(PARAGRAPHS) for c in s.claims())  # quotes, cited exactly
+
+
+def test_extractive_backend_quotes_its_cited_paragraphs() -> None:
+    s = summarize_document(article(), SummaryOptions(backend="extractive"), embedder=FakeEmbedder())
+    for claim in s.claims():
+        assert any(claim.text in PARAGRAPHS[n - 1] for n in claim.citations)
+
+
+def test_seed_layout() -> None:
+    s = Summary(
+        doc_id="x",
+        core_viewpoint=Claim("The article discusses rare earths.", (1, 19)),
+        groups=(
+            Group(
+                "Rare Earth Elements",
+                (Claim("Rare earths are scarce", (3, 5)), Claim("Magnets need them.", (7,))),
+            ),
+            Group("Impact", (Claim("Defense relies on magnets", (9,)),)),
+        ),
+        language="en",
+        backend="local",
+        model="m",
+        prompt_version="v",
+        created_at=datetime(2025, 12, 27, tzinfo=UTC),
+    )
+    assert summary_text(s) == (
+        "Core Viewpoint - The article discusses rare earths [1][19]. "
+        "Group 1: Rare Earth Elements - Rare earths are scarce [3][5]. - Magnets need them [7]. "
+        "Group 2: Impact - Defense relies on magnets [9]."
+    )
+    assert "**Group 2: Impact**" in summary_markdown(s)
+    assert Summary.from_dict(s.to_dict()) == s
+
+
+def test_cache_by_document_backend_model_prompt_and_language(store: Store) -> None:
+    ingest([str(ROOT / "examples/demo/articles.jsonl")], store, IngestOptions(embed=False))
+    doc_id = store.list_documents(__import__("newsdesk").DocumentFilter(limit=1))[0].id
+    llm = ScriptedLLM()
+    first = summarize(store, [doc_id], OPTS, llm=llm)[0]
+    n = len(llm.calls)
+    again = summarize(store, [doc_id], OPTS, llm=llm)[0]
+    assert len(llm.calls) == n  # served from the cache
+    assert again.to_dict() == first.to_dict()
+    summarize(
+        store, [doc_id], SummaryOptions(backend="scripted", language="en", refresh=True), llm=llm
+    )
+    assert len(llm.calls) > n
+
+
+def test_openai_backend_falls_back_when_json_schema_is_refused() -> None:
+    seen: list[dict[str, Any]] = []
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        body = json.loads(request.content)
+        seen.append(body)
+        if body.get("response_format", {}).get("type") == "json_schema":
+            return httpx.Response(400, json={"error": "response_format json_schema not supported"})
+        return httpx.Response(
+            200, json={"choices": [{"message": {"content": '{"answer": "YES"}'}}]}
+        )
+
+    llm = OpenAILLM(
+        base_url="http://127.0.0.1:9/v1", model="m", transport=httpx.MockTransport(handler)
+    )
+    answer = llm.complete_json(
+        [{"role": "user", "content": "?"}], {"type": "object", "required": ["answer"]}, 8
+    )
+    assert answer == {"answer": "YES"}
+    assert seen[1]["response_format"] == {"type": "json_object"}
+    assert "Answer with JSON only" in seen[1]["messages"][-1]["content"]
+
+
+def test_openai_backend_reports_garbage_clearly() -> None:
+    def handler(request: httpx.Request) -> httpx.Response:
+        return httpx.Response(200, json={"choices": [{"message": {"content": "no json here"}}]})
+
+    llm = OpenAILLM(
+        base_url="http://127.0.0.1:9/v1", model="m", transport=httpx.MockTransport(handler)
+    )
+    with pytest.raises(ModelError, match="not JSON"):
+        llm.complete_json(
+            [{"role": "user", "content": "?"}], {"type": "object", "required": ["a"]}, 8
+        )
+
+
+def test_unknown_backend_is_a_clear_error(store: Store) -> None:
+    from newsdesk.errors import ConfigError
+    from newsdesk.summarize.backends import get_llm
+
+    with pytest.raises(ConfigError, match="extractive"):
+        get_llm("gpt-nonexistent")
+
+
+@pytest.mark.slow
+def test_local_model_and_openai_backend_against_a_real_llama_cpp_server(
+    bundled_model: Path,
+) -> None:
+    """The bundled model in-process, and the same model over HTTP on 127.0.0.1."""
+    from newsdesk.summarize.backends import LocalLLM
+
+    local = LocalLLM(model_path=str(bundled_model))
+    s = summarize_document(article(), SummaryOptions(backend="local", language="en"), llm=local)
+    assert s.backend == "local", s.notes
+    assert 2 <= len(s.groups) <= 5
+    for claim in s.claims():
+        assert all(1 <= n <= len(PARAGRAPHS) for n in claim.citations)
+        assert (
+            not any("\u4e00" <= ch <= "\u9fff" for ch in claim.text)
+            or claim.verdict is Verdict.FLAGGED
+        )
+    local.server()
+    remote = OpenAILLM(base_url=local.url, model=local.model)
+    answer = remote.complete_json(
+        [{"role": "user", "content": 'Reply with {"answer": "YES"}'}],
+        {
+            "type": "object",
+            "properties": {"answer": {"type": "string", "enum": ["YES", "NO"]}},
+            "required": ["answer"],
+        },
+        8,
+    )
+    assert answer["answer"] in ("YES", "NO")
+
+
+def test_cli_summarize_extractive_prints_the_seed_layout(tmp_path: Path) -> None:
+    from typer.testing import CliRunner
+
+    from newsdesk.cli import app
+
+    db = str(tmp_path / "s.db")
+    runner = CliRunner()
+    runner.invoke(app, ["ingest", str(ROOT / "examples/demo/articles.jsonl"), "--db", db])
+    doc_id = json.loads(runner.invoke(app, ["list", "--db", db, "--json"]).stdout)[0]["id"]
+    result = runner.invoke(app, ["summarize", doc_id, "--db", db, "--backend", "extractive"])
+    assert result.exit_code == 0, result.output
+    lines = result.stdout.strip().splitlines()
+    assert lines[1] == "Sou Hu Cai Jing· 2025-12-26 09:30"
+    assert lines[2].startswith("Core Viewpoint - ")
+    assert " Group 1: " in lines[2]
+    as_json = runner.invoke(
+        app, ["summarize", doc_id, "--db", db, "--backend", "extractive", "--format", "json"]
+    )
+    data = json.loads(as_json.stdout)
+    assert all(c["verdict"] == "supported" for g in data["groups"] for c in g["points"])
