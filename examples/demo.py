@@ -60,11 +60,17 @@ def main() -> None:
         first = json.loads(run("list", "--json", "--limit", "1", echo=False))[0]["id"]
         run("show", first)
         run("search", "rare earth export controls", "--limit", "3")
-        print("\nA cited brief of that article with the bundled model (about a minute on 2 cores):")
-        run("summarize", first)
+        print(
+            "\nThe example topic end to end: pull its sources, keep one copy of each story,"
+            "\nsearch, brief every story with the bundled model and verify each citation"
+            "\n(about a minute per story on 2 cores; progress on stderr):",
+            flush=True,
+        )
+        run("run", str(HERE / "rare-earth-magnets.toml"))
         print("\nIngesting the same inputs again stores nothing new:", flush=True)
         run("ingest", *inputs)
         run("stats")
+        print(f"\nDigests (text, Markdown, HTML, JSON) in {HOME / 'digests'}", flush=True)
     finally:
         server.shutdown()
 

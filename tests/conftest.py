@@ -8,6 +8,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -25,6 +26,28 @@ def _isolated_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
             monkeypatch.delenv(key)
     monkeypatch.setenv("NEWSDESK_HOME", str(tmp_path / "home"))
     monkeypatch.setenv("NEWSDESK_HTTP_BACKOFF", "0.01")
+
+
+CORPORA = (
+    "zh_business_2011.jsonl",
+    "zh_finance_2019.jsonl",
+    "zh_cctv_2022_2024.jsonl",
+    "zh_fuyao_2025.jsonl",
+    "zh_thucnews_1000.jsonl",
+    "zh_web_noisy_2019.jsonl",
+)
+
+
+@pytest.fixture(scope="session")
+def corpora_store(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Store, Any]]:
+    """Every corpus of ../shared/data ingested once (word index and clusters, no vectors)."""
+    from newsdesk import IngestOptions, ingest
+
+    paths = [str(shared_data(f"corpora/{name}")) for name in CORPORA]
+    s = open_store(str(tmp_path_factory.mktemp("corpora") / "all.db"))
+    report = ingest(paths, s, IngestOptions(embed=False))
+    yield s, report
+    s.close()
 
 
 @pytest.fixture(scope="session")

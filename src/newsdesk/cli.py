@@ -381,6 +381,81 @@ def summarize_cmd(
     store.close()
 
 
+@app.command("run")
+def run_cmd(
+    topic_file: Annotated[Path, typer.Argument(help="A topic file (TOML).")],
+    db: DbOption = None,
+    backend: Annotated[
+        str | None, typer.Option(help="Override the topic's summary backend.")
+    ] = None,
+) -> None:
+    """Run a topic: pull, dedup, search, summarize what is new, write and print the digest."""
+    from newsdesk.render import digest_text
+    from newsdesk.workflow import load_topic, run_topic, topic_lock
+
+    topic = load_topic(topic_file)
+    if backend:
+        topic = topic.model_copy(update={"backend": backend})
+    store = _store(db)
+    with topic_lock(topic.name), _stage(f"{topic.name}: summarize") as update:
+        digest = run_topic(store, topic, progress=lambda stage, done, total: update(done, total))
+    sys.stdout.write(digest_text(digest))
+    new = sum(i.new for i in digest.items)
+    err.print(
+        f"{len(digest.items)} items ({new} new), {digest.summarized} summarized, "
+        f"ingest {digest.ingested or 'no sources'}, {digest.seconds:.1f} s; wrote "
+        + ", ".join(digest.files),
+        markup=False,
+    )
+    store.close()
+
+
+@app.command("runs")
+def runs_cmd(
+    topic: Annotated[str | None, typer.Argument(help="Topic name (or a topic file).")] = None,
+    db: DbOption = None,
+    limit: Annotated[int, typer.Option(min=1)] = 20,
+    as_json: JsonOption = False,
+) -> None:
+    """The history of topic runs, newest first: when, status, items and what was new."""
+    from newsdesk.workflow import load_topic
+
+    name = load_topic(topic).name if topic and topic.endswith(".toml") else topic
+    store = _store(db)
+    rows = store.runs(name, limit)
+    store.close()
+    if as_json:
+        _print_json(rows)
+        return
+    table = Table(box=None)
+    for col in ("run", "topic", "started", "status", "items", "new", "summarized"):
+        table.add_column(col)
+    for r in rows:
+        table.add_row(
+            str(r["id"]),
+            r["topic"],
+            r["started_at"][:19],
+            r["status"],
+            str(len(r["items"])),
+            str(len(r["new_items"])),
+            str(r["summarized"]),
+        )
+    out.print(table)
+
+
+@app.command("watch")
+def watch_cmd(
+    topic_files: Annotated[list[Path], typer.Argument(help="Topic files (TOML).")],
+    db: DbOption = None,
+    once: Annotated[bool, typer.Option(help="Run every topic once, then stop.")] = False,
+) -> None:
+    """Keep topics current on their schedules until stopped (Ctrl-C or SIGTERM)."""
+    from newsdesk.workflow import load_topic, watch
+
+    topics = [load_topic(p) for p in topic_files]
+    watch(lambda: _store(db), topics, log=lambda msg: err.print(msg, markup=False), once=once)
+
+
 @app.command("dedup")
 def dedup_cmd(
     db: DbOption = None,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html
 from datetime import datetime
 from typing import Any
 
@@ -96,3 +97,88 @@ def summary_markdown(summary: Summary, doc: Document | None = None) -> str:
 def item_text(doc: Document, summary: Summary) -> str:
     """One digest item as the seed shows it: title, source and time, then the brief."""
     return f"{doc.title}\n{byline(doc)}\n{summary_text(summary)}"
+
+
+# --- digests -----------------------------------------------------------------
+
+NEW_MARK = "[NEW] "
+
+
+def digest_text(digest: Any) -> str:
+    """The digest in the seed page's layout: the topic on top, items newest first."""
+    lines = ["Workflow", digest.topic.name, "Search documents"]
+    for item in digest.items:
+        lines.append((NEW_MARK if item.new else "") + item.doc.title)
+        lines.append(byline(item.doc))
+        lines.append(summary_text(item.summary))
+    return "\n".join(lines) + "\n"
+
+
+def digest_markdown(digest: Any) -> str:
+    """The digest as Markdown."""
+    out = [f"# {digest.topic.name}", ""]
+    if digest.topic.description:
+        out += [digest.topic.description, ""]
+    out.append(f"*{len(digest.items)} stories · generated {digest.generated_at:%Y-%m-%d %H:%M}*")
+    out.append("")
+    for item in digest.items:
+        new = " **(new)**" if item.new else ""
+        reposts = f" · +{item.reposts} reposts" if item.reposts else ""
+        out += [f"## {item.doc.title}{new}", f"*{byline(item.doc)}{reposts}*", ""]
+        out.append(summary_markdown(item.summary))
+    return "\n".join(out)
+
+
+def _html_claim(claim: Claim, doc_id: str) -> str:
+    text = html.escape(claim.text.strip().rstrip("。."))
+    links = "".join(f'<a class="cite" href="#{doc_id}-p{n}">[{n}]</a>' for n in claim.citations)
+    flag = (
+        ' <span class="flag">(unverified)</span>'
+        if claim.verdict in (Verdict.UNSUPPORTED, Verdict.FLAGGED)
+        else ""
+    )
+    return f"{text}{flag} {links}."
+
+
+def digest_html(digest: Any) -> str:
+    """A self-contained HTML digest: citations link to the highlighted paragraph below."""
+    esc = html.escape
+    parts = [
+        '<!DOCTYPE html><html lang="en"><head><meta charset="utf-8">',
+        '<meta name="viewport" content="width=device-width, initial-scale=1">',
+        f"<title>{esc(digest.topic.name)}</title><style>",
+        "body{font-family:system-ui,'WenQuanYi Micro Hei',sans-serif;max-width:52rem;margin:auto;"
+        "padding:1rem;line-height:1.5}.byline{color:#555}.new{background:#fd0;padding:0 .3em}"
+        ".cite{text-decoration:none}.flag{color:#b00}details{margin:.5rem 0 1.5rem}"
+        "p:target{background:#ffef9e}</style></head><body>",
+        f"<h1>{esc(digest.topic.name)}</h1>",
+    ]
+    for item in digest.items:
+        d, s = item.doc, item.summary
+        new = ' <span class="new">new</span>' if item.new else ""
+        parts.append(f"<article><h2>{esc(d.title)}{new}</h2>")
+        reposts = f" · +{item.reposts} reposts" if item.reposts else ""
+        parts.append(f'<div class="byline">{esc(byline(d))}{reposts}</div>')
+        parts.append(f"<p><b>Core Viewpoint</b> - {_html_claim(s.core_viewpoint, d.id)}</p>")
+        for i, g in enumerate(s.groups, start=1):
+            points = "".join(f"<li>{_html_claim(p, d.id)}</li>" for p in g.points)
+            parts.append(f"<p><b>Group {i}: {esc(g.title)}</b></p><ul>{points}</ul>")
+        paras = "".join(
+            f'<p id="{d.id}-p{n}">[{n}] {esc(text)}</p>' for n, text in enumerate(d.paragraphs, 1)
+        )
+        summary = f"<summary>Article ({len(d.paragraphs)} paragraphs)</summary>"
+        parts.append(f"<details open>{summary}{paras}</details></article>")
+    parts.append("</body></html>")
+    return "\n".join(parts)
+
+
+def digest_json(digest: Any) -> dict[str, Any]:
+    """The digest as a JSON-ready dict."""
+    from newsdesk.workflow import digest_dict_items
+
+    return {
+        "topic": digest.topic.name,
+        "run_id": digest.run_id,
+        "generated_at": digest.generated_at.isoformat(),
+        "items": digest_dict_items(digest),
+    }

@@ -189,6 +189,11 @@ _META_ZH = re.compile(
     r"^[（(]?\s*(?:责任编辑|责编|编辑|校对|审核|审校|作者|撰文|文|摄影|图片来源|头图来源|图源|来源|"
     r"文章来源|原标题|标签|关键词|声明)\s*[:：/]"
 )
+_WIDGET_EN = re.compile(
+    r"^(?:Share(?: this(?: article| story| page)?)?|Advertisement|Read more|Related|"
+    r"Sign up(?: for our newsletter)?|Follow us(?: on \w+)?)[.:!]?$",
+    re.I,
+)
 _BYLINE_EN = re.compile(
     r"^(?:By|BY)\s+[A-Z][\w.'’-]+(?:\s+(?:[A-Z][\w.'’-]+|and|&))*\s*(?:,.*)?$"
     r"|^(?:Reporting|Editing|Writing|Additional reporting)\s+by\b.{0,120}$"
@@ -228,7 +233,7 @@ def _is_share_line(p: str) -> bool:
 
 
 def _is_boilerplate(p: str) -> bool:
-    if _is_share_line(p) or _ONLY_SYMBOLS.match(p) or _NOTICE.match(p):
+    if _is_share_line(p) or _ONLY_SYMBOLS.match(p) or _NOTICE.match(p) or _WIDGET_EN.match(p):
         return True
     if len(p) <= 60 and (_BULLET_LINK.match(p) or _BYLINE_ZH.match(p)):
         return True

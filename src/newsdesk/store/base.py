@@ -158,6 +158,26 @@ class Store(Protocol):
         """Cache a summary under (document, backend, model, prompt version, language)."""
         ...
 
+    def start_run(self, topic: str) -> int:
+        """Record the start of a topic run; returns its id."""
+        ...
+
+    def finish_run(
+        self,
+        run_id: int,
+        status: str,
+        items: Sequence[str],
+        new_items: Sequence[str],
+        summarized: int,
+        message: str = "",
+    ) -> None:
+        """Record how a run ended and which items its digest holds."""
+        ...
+
+    def runs(self, topic: str | None = None, limit: int = 20) -> list[dict[str, Any]]:
+        """Past runs, newest first."""
+        ...
+
     def check(self) -> list[str]:
         """Consistency problems found (empty when the store is sound)."""
         ...

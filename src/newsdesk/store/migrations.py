@@ -189,3 +189,24 @@ def m006_summaries(conn: sqlite3.Connection) -> None:
         ) WITHOUT ROWID;
         """,
     )
+
+
+@migration
+def m007_runs(conn: sqlite3.Connection) -> None:
+    run_script(
+        conn,
+        """
+        CREATE TABLE runs (
+            id INTEGER PRIMARY KEY AUTOINCREMENT,
+            topic TEXT NOT NULL,
+            started_at TEXT NOT NULL,
+            finished_at TEXT,
+            status TEXT NOT NULL,          -- running, ok or failed
+            items TEXT NOT NULL DEFAULT '[]',   -- JSON: the digest's document ids, in order
+            new_items TEXT NOT NULL DEFAULT '[]',
+            summarized INTEGER NOT NULL DEFAULT 0,
+            message TEXT NOT NULL DEFAULT ''
+        );
+        CREATE INDEX runs_topic ON runs(topic, id);
+        """,
+    )

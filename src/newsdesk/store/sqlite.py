@@ -554,11 +554,74 @@ class SQLiteStore:
                     summary["backend"],
                     summary["model"],
                     summary["prompt_version"],
-                    summary["language"],
+                    summary.get("cache_language", summary["language"]),
                     json.dumps(summary, ensure_ascii=False),
                     summary["created_at"],
                 ),
             )
+
+    # --- runs --------------------------------------------------------------
+
+    def start_run(self, topic: str) -> int:
+        """Record the start of a topic run; returns its id."""
+        with self.transaction() as c:
+            cur = c.execute(
+                "INSERT INTO runs (topic, started_at, status) VALUES (?, ?, 'running')",
+                (topic, datetime.now(UTC).isoformat()),
+            )
+            return int(cur.lastrowid or 0)
+
+    def finish_run(
+        self,
+        run_id: int,
+        status: str,
+        items: Sequence[str],
+        new_items: Sequence[str],
+        summarized: int,
+        message: str = "",
+    ) -> None:
+        """Record how a run ended and which items its digest holds."""
+        with self.transaction() as c:
+            c.execute(
+                "UPDATE runs SET finished_at = ?, status = ?, items = ?, new_items = ?,"
+                " summarized = ?, message = ? WHERE id = ?",
+                (
+                    datetime.now(UTC).isoformat(),
+                    status,
+                    json.dumps(list(items)),
+                    json.dumps(list(new_items)),
+                    summarized,
+                    message,
+                    run_id,
+                ),
+            )
+
+    def runs(self, topic: str | None = None, limit: int = 20) -> list[dict[str, Any]]:
+        """Past runs, newest first (of one topic, or of all)."""
+        where, args = ("WHERE topic = ?", [topic]) if topic else ("", [])
+        rows = self.conn.execute(
+            "SELECT id, topic, started_at, finished_at, status, items, new_items, summarized,"
+            f" message FROM runs {where} ORDER BY id DESC LIMIT ?",
+            (*args, limit),
+        ).fetchall()
+        keys = (
+            "id",
+            "topic",
+            "started_at",
+            "finished_at",
+            "status",
+            "items",
+            "new_items",
+            "summarized",
+            "message",
+        )
+        out = []
+        for row in rows:
+            d = dict(zip(keys, row, strict=True))
+            d["items"] = json.loads(d["items"])
+            d["new_items"] = json.loads(d["new_items"])
+            out.append(d)
+        return out
 
     def check(self) -> list[str]:
         """Integrity problems: SQLite's own check, and documents missing paragraphs."""

@@ -88,7 +88,9 @@ def summarize(
         )
         summary = Summary.from_dict(cached) if cached else summarize_document(doc, opts, llm=llm)
         if not cached and not summary.backend.startswith("extractive (fallback"):
-            store.save_summary(summary.to_dict())  # a fallback is not cached: retried next run
+            # Cached under the language asked for (an extractive brief stays in the
+            # source language); a fallback is not cached, so the model is retried.
+            store.save_summary({**summary.to_dict(), "cache_language": opts.language})
         out.append(summary)
         if progress:
             progress(summary)
@@ -258,7 +260,11 @@ def _extractive(doc: Document, plan: Plan, opts: SummaryOptions, note: str) -> S
         words = Counter(
             w for s in sents for w in search_tokens(s.text) if len(w) >= 2 and not w.isdigit()
         )
-        return " · ".join(w for w, _ in words.most_common(3)) or "Details"
+        picked: list[str] = []
+        for w, _ in words.most_common(12):  # skip the parts of a compound already picked
+            if len(picked) < 3 and not any(w in p or p in w for p in picked):
+                picked.append(w)
+        return " · ".join(picked) or "Details"
 
     quoted = "quoted from the cited paragraph"
     core = Claim(plan.core[0].text, _cites(plan.core), Verdict.SUPPORTED, quoted)

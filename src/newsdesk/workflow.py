@@ -1,0 +1,349 @@
+"""Topic -> Run -> Digest: the seed page, end to end.
+
+A topic file (TOML) names the queries, the sources to pull, the filters, how
+many items, the relevance threshold, the summary backend and language, and the
+outputs. ``run_topic`` pulls the sources, searches with every query (one item
+per story), keeps the items above the threshold, summarizes those without a
+cached brief, records the run, and writes the digest atomically.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import hashlib
+import json
+import math
+import os
+import signal
+import tempfile
+import threading
+import time
+import tomllib
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from newsdesk import config
+from newsdesk.errors import ConfigError, NewsdeskError
+from newsdesk.ingest.dates import parse_date
+from newsdesk.ingest.pipeline import IngestOptions, ingest
+from newsdesk.model import Document
+from newsdesk.search import SearchOptions, search
+from newsdesk.store.base import Store
+from newsdesk.summarize import SummaryOptions, summarize
+from newsdesk.summarize.schema import Summary
+from newsdesk.text.segment import search_tokens
+
+
+class Outputs(BaseModel):
+    """Where the digest goes."""
+
+    model_config = ConfigDict(extra="forbid")
+    folder: str = "digests"  # relative to the topic file
+    formats: list[str] = Field(default_factory=lambda: ["text", "md", "html", "json"])
+
+
+class Topic(BaseModel):
+    """A saved topic, read from TOML (unknown keys are an error, not ignored)."""
+
+    model_config = ConfigDict(extra="forbid")
+    name: str
+    description: str = ""
+    queries: list[str]
+    sources: list[str] = Field(default_factory=list)  # files, folders, feed and page URLs
+    since: str | None = None
+    only_sources: list[str] = Field(default_factory=list)
+    languages: list[str] = Field(default_factory=list)
+    max_items: int = Field(20, ge=1, le=200)
+    # Share of a query's IDF weight whose words the story contains (best query counts).
+    min_relevance: float = Field(0.6, ge=0.0, le=1.0)
+    backend: str = ""
+    model: str = ""
+    language: str = "en"
+    schedule_minutes: int = Field(360, ge=1)  # for `newsdesk watch`
+    outputs: Outputs = Field(default_factory=Outputs)
+    path: str = ""  # where it was read from (set by load_topic)
+
+
+def load_topic(path: str | Path) -> Topic:
+    """Read and validate a topic file; errors name the file and the field."""
+    p = Path(path)
+    try:
+        data = tomllib.loads(p.read_text(encoding="utf-8"))
+    except OSError as e:
+        raise ConfigError(f"{p}: cannot read the topic file: {e.strerror or e}") from e
+    except tomllib.TOMLDecodeError as e:
+        raise ConfigError(f"{p}: not valid TOML: {e}") from e
+    try:
+        topic = Topic.model_validate({**data, "path": str(p.resolve())})
+    except ValidationError as e:
+        problems = "; ".join(f"{'.'.join(map(str, x['loc']))}: {x['msg']}" for x in e.errors())
+        raise ConfigError(f"{p}: {problems}") from e
+    if topic.outputs.formats and not set(topic.outputs.formats) <= {"text", "md", "html", "json"}:
+        raise ConfigError(f"{p}: outputs.formats takes text, md, html and json")
+    return topic
+
+
+@dataclass(slots=True)
+class Item:
+    """One digest item: the story's document, its brief, and whether it is new."""
+
+    doc: Document
+    summary: Summary
+    relevance: float
+    reposts: int = 0
+    new: bool = False
+
+
+@dataclass(slots=True)
+class Digest:
+    """The result of a run."""
+
+    topic: Topic
+    run_id: int
+    items: list[Item]
+    generated_at: datetime
+    summarized: int = 0
+    ingested: dict[str, int] = field(default_factory=dict)
+    seconds: float = 0.0
+    files: list[str] = field(default_factory=list)
+
+
+Progress = Callable[[str, int, int], None]
+
+
+# Candidates each query contributes before the newest are picked: deep enough
+# that recent stories compete with older, more numerous ones.
+CANDIDATES_PER_QUERY = 50
+MENTIONS = 2  # mentions of a query word that make it count in full
+
+
+def query_weights(store: Store, query: str) -> dict[str, float]:
+    """The IDF weight of each word that says what a query is about."""
+    words = search_tokens(query)
+    # A compound and its parts are both tokens (稀土永磁体, 永磁, 磁体): weigh the
+    # parts, since a story may write the compound another way.
+    parts = sorted({w for w in words if not any(w != o and o in w for o in words)} or set(words))
+    total, df = store.document_frequencies(parts)
+    return {w: math.log(1 + (total - df.get(w, 0) + 0.5) / (df.get(w, 0) + 0.5)) for w in parts}
+
+
+def relevance(weights: dict[str, float], doc: Document) -> float:
+    """Share of the query's IDF weight carried by words that occur in the document.
+
+    Absolute, unlike search scores (normalized within one result list), so one
+    threshold means the same for every query: a story is on topic when it
+    contains most of what makes a query specific (稀土 and 出口管制, not 中国).
+    A word counts in full once it is in the title or twice in the body: a
+    passing mention (稀土 once in a war report) is half a match.
+    """
+    if not weights:
+        return 0.0
+    title, body = doc.title.lower(), doc.text.lower()
+    found = sum(
+        weight * min(1.0, (body.count(w) + MENTIONS * (w in title)) / MENTIONS)
+        for w, weight in weights.items()
+    )
+    return found / (sum(weights.values()) or 1.0)
+
+
+def select(store: Store, topic: Topic) -> list[tuple[Document, float, int]]:
+    """Items for a topic: stories above the relevance threshold, newest first, one per story."""
+    since = parse_date(topic.since) if topic.since else None
+    best: dict[str, tuple[Document, float, int]] = {}
+    langs: list[str | None] = list(topic.languages) or [None]
+    sources: list[str | None] = list(topic.only_sources) or [None]
+    for query in topic.queries:
+        for lang in langs:
+            for source in sources:
+                options = SearchOptions(
+                    since=since, source=source, language=lang, limit=CANDIDATES_PER_QUERY
+                )
+                weights = query_weights(store, query)
+                for hit in search(store, query, options):
+                    key = hit.doc.cluster_id or hit.doc.id
+                    score = relevance(weights, hit.doc)
+                    if score >= topic.min_relevance and (key not in best or score > best[key][1]):
+                        best[key] = (hit.doc, score, hit.reposts)
+    newest = sorted(
+        best.values(),
+        key=lambda t: -(t[0].published_at.timestamp() if t[0].published_at else float("-inf")),
+    )
+    return newest[: topic.max_items]
+
+
+def run_topic(store: Store, topic: Topic, progress: Progress | None = None) -> Digest:
+    """Pull, dedup, search, summarize what is new, record the run, write the digest."""
+    started = time.perf_counter()
+    run_id = store.start_run(topic.name)
+    previous = store.runs(topic.name, limit=2)
+    seen = set(previous[1]["items"]) if len(previous) > 1 else set()
+    try:
+        ingested: dict[str, int] = {}
+        if topic.sources:
+            base = Path(topic.path).parent if topic.path else Path.cwd()
+            inputs = [s if "://" in s else str((base / s).resolve()) for s in topic.sources]
+            report = ingest(inputs, store, IngestOptions())
+            ingested = report.summary()
+        picked = select(store, topic)
+        if progress:
+            progress("summarize", 0, len(picked))
+        options = SummaryOptions(backend=topic.backend, language=topic.language)
+        if topic.model:
+            key = (
+                "NEWSDESK_MODEL"
+                if (topic.backend or "local") == "local"
+                else "NEWSDESK_OPENAI_MODEL"
+            )
+            os.environ[key] = topic.model
+        done: list[str] = []
+
+        def tick(s: Summary) -> None:
+            done.append(s.doc_id)
+            if progress:
+                progress("summarize", len(done), len(picked))
+
+        before = {d.id: _cached(store, d.id, options) for d, _, _ in picked}
+        summaries = summarize(store, [d.id for d, _, _ in picked], options, progress=tick)
+        items = [
+            Item(doc, s, score, reposts, new=doc.id not in seen)
+            for (doc, score, reposts), s in zip(picked, summaries, strict=True)
+        ]
+        summarized = sum(1 for d, _, _ in picked if not before[d.id])
+        digest = Digest(topic, run_id, items, datetime.now().astimezone(), summarized, ingested)
+        digest.files = write_outputs(digest)
+        digest.seconds = time.perf_counter() - started
+        store.finish_run(
+            run_id, "ok", [i.doc.id for i in items], [i.doc.id for i in items if i.new], summarized
+        )
+        return digest
+    except NewsdeskError as e:
+        store.finish_run(run_id, "failed", [], [], 0, str(e))
+        raise
+
+
+def _cached(store: Store, doc_id: str, options: SummaryOptions) -> bool:
+    from newsdesk.summarize import _model_name
+    from newsdesk.summarize.prompts import PROMPT_VERSION
+
+    opts = options.resolved()
+    try:
+        model = _model_name(opts, None)
+    except NewsdeskError:
+        return False
+    return store.get_summary(doc_id, opts.backend, model, PROMPT_VERSION, opts.language) is not None
+
+
+def write_outputs(digest: Digest) -> list[str]:
+    """Write every requested format, each atomically (a temp file renamed into place)."""
+    from newsdesk import render
+
+    topic = digest.topic
+    base = Path(topic.path).parent if topic.path else Path.cwd()
+    folder = (base / topic.outputs.folder).resolve()
+    folder.mkdir(parents=True, exist_ok=True)
+    stem = "".join(c if c.isalnum() or c in "-_" else "-" for c in topic.name) or "topic"
+    writers: dict[str, tuple[str, Callable[[Digest], str]]] = {
+        "text": ("txt", render.digest_text),
+        "md": ("md", render.digest_markdown),
+        "html": ("html", render.digest_html),
+        "json": ("json", lambda d: json.dumps(render.digest_json(d), ensure_ascii=False, indent=2)),
+    }
+    written = []
+    for fmt in topic.outputs.formats:
+        ext, fn = writers[fmt]
+        target = folder / f"{stem}.{ext}"
+        fd, tmp = tempfile.mkstemp(dir=folder, prefix=f".{stem}.", suffix=".tmp")
+        with os.fdopen(fd, "w", encoding="utf-8") as f:
+            f.write(fn(digest))
+        os.replace(tmp, target)
+        written.append(str(target))
+    return written
+
+
+def digest_dict_items(digest: Digest) -> list[dict[str, Any]]:
+    """The items of a digest as dicts (used by the JSON renderer)."""
+    from newsdesk.render import document_json
+
+    return [
+        {
+            **document_json(i.doc, paragraphs=False),
+            "relevance": round(i.relevance, 4),
+            "reposts": i.reposts,
+            "new": i.new,
+            "summary": i.summary.to_dict(),
+        }
+        for i in digest.items
+    ]
+
+
+@contextmanager
+def topic_lock(name: str) -> Iterator[None]:
+    """Hold the topic's lock file: one topic never runs twice at once, across processes."""
+    folder = config.home() / "locks"
+    folder.mkdir(parents=True, exist_ok=True)
+    safe = hashlib.sha256(name.encode()).hexdigest()[:16]
+    with (folder / f"{safe}.lock").open("w") as f:
+        try:
+            fcntl.flock(f, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            raise TopicBusy(f"topic {name!r} is already running in another process") from None
+        try:
+            yield
+        finally:
+            fcntl.flock(f, fcntl.LOCK_UN)
+
+
+class TopicBusy(NewsdeskError):
+    """Another process is running this topic now."""
+
+
+def watch(
+    open_store: Callable[[], Store],
+    topics: list[Topic],
+    log: Callable[[str], None],
+    once: bool = False,
+) -> None:
+    """Run each topic on its schedule until SIGINT or SIGTERM.
+
+    A failing source or model is logged and retried at the topic's next run;
+    the other topics go on. A signal stops the loop after the run in progress,
+    whose digest is written atomically, so no digest is ever half written.
+    """
+    stop = threading.Event()
+
+    def on_signal(signum: int, _frame: object) -> None:
+        log(f"signal {signal.Signals(signum).name}: stopping after the current run")
+        stop.set()
+
+    previous = {s: signal.signal(s, on_signal) for s in (signal.SIGINT, signal.SIGTERM)}
+    due = {t.name: 0.0 for t in topics}
+    try:
+        while not stop.is_set():
+            for topic in topics:
+                if stop.is_set() or time.monotonic() < due[topic.name]:
+                    continue
+                due[topic.name] = time.monotonic() + topic.schedule_minutes * 60
+                store = open_store()
+                try:
+                    with topic_lock(topic.name):
+                        digest = run_topic(store, topic)
+                    new = sum(i.new for i in digest.items)
+                    n = len(digest.items)
+                    log(f"{topic.name}: {n} items, {new} new, {digest.seconds:.0f} s")
+                except NewsdeskError as e:
+                    log(f"{topic.name}: failed, retrying at the next run: {e}")
+                finally:
+                    store.close()
+            if once:
+                break
+            wait = max(1.0, min(due.values()) - time.monotonic())
+            stop.wait(wait)
+    finally:
+        for s, handler in previous.items():
+            signal.signal(s, handler)

@@ -1,0 +1,123 @@
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from newsdesk.errors import ConfigError
+from newsdesk.store import Store
+from newsdesk.workflow import (
+    Outputs,
+    TopicBusy,
+    load_topic,
+    run_topic,
+    select,
+    topic_lock,
+    watch,
+)
+
+ROOT = Path(__file__).resolve().parent.parent
+EXAMPLE = ROOT / "examples" / "rare-earth-magnets.toml"
+
+
+def topic_file(tmp_path: Path, **changes: Any) -> Path:
+    text = EXAMPLE.read_text(encoding="utf-8")
+    demo = (ROOT / "examples" / "demo").as_posix()
+    text = text.replace('"demo/', f'"{demo}/').replace(
+        '"../.demo/digests"', f'"{tmp_path / "out"}"'
+    )
+    text = text.replace('backend = ""', f'backend = "{changes.pop("backend", "extractive")}"')
+    path = tmp_path / "topic.toml"
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def test_example_topic_end_to_end_and_incremental(tmp_path: Path, store: Store) -> None:
+    topic = load_topic(topic_file(tmp_path))
+    first = run_topic(store, topic)
+    assert 5 <= len(first.items) <= topic.max_items
+    assert all(i.new for i in first.items)
+    assert first.summarized == len(first.items)
+    dates = [i.doc.published_at for i in first.items]
+    assert dates == sorted(dates, reverse=True)  # type: ignore[type-var]
+    text = (tmp_path / "out" / "高性能稀土永磁体.txt").read_text(encoding="utf-8")
+    lines = text.splitlines()
+    assert lines[:3] == ["Workflow", "高性能稀土永磁体", "Search documents"]
+    assert lines[4].endswith(first.items[0].doc.published_at.strftime("%Y-%m-%d %H:%M"))  # type: ignore[union-attr]
+    assert lines[5].startswith("Core Viewpoint - ")
+    for item in first.items:  # every citation resolves
+        for claim in item.summary.claims():
+            assert all(1 <= n <= len(item.doc.paragraphs) for n in claim.citations)
+    html = (tmp_path / "out" / "高性能稀土永磁体.html").read_text(encoding="utf-8")
+    doc = first.items[0]
+    n = doc.summary.core_viewpoint.citations[0]
+    assert f'href="#{doc.doc.id}-p{n}"' in html
+    assert f'id="{doc.doc.id}-p{n}"' in html
+    data = json.loads((tmp_path / "out" / "高性能稀土永磁体.json").read_text(encoding="utf-8"))
+    assert len(data["items"]) == len(first.items)
+
+    second = run_topic(store, topic)
+    assert second.summarized == 0
+    assert not any(i.new for i in second.items)
+    runs = store.runs(topic.name)
+    assert [len(r["new_items"]) for r in runs] == [0, len(first.items)]
+
+
+def test_topic_file_errors_name_the_file_and_field(tmp_path: Path) -> None:
+    bad = tmp_path / "bad.toml"
+    bad.write_text('name = "x"\nqueries = ["稀土"]\nmax_itemz = 3\n', encoding="utf-8")
+    with pytest.raises(ConfigError, match=r"bad\.toml: max_itemz"):
+        load_topic(bad)
+    bad.write_text('name = "x"\n', encoding="utf-8")
+    with pytest.raises(ConfigError, match="queries"):
+        load_topic(bad)
+
+
+def test_one_topic_never_runs_twice_at_once() -> None:
+    with topic_lock("稀土"), pytest.raises(TopicBusy), topic_lock("稀土"):
+        pass
+    with topic_lock("稀土"):  # released after the first holder
+        pass
+
+
+def test_watch_once_logs_a_failing_topic_and_runs_the_others(tmp_path: Path, store: Store) -> None:
+    good = load_topic(topic_file(tmp_path))
+    broken = good.model_copy(update={"name": "broken", "backend": "no-such-backend"})
+    logs: list[str] = []
+    watch(lambda: store_proxy(store), [broken, good], log=logs.append, once=True)
+    assert any(line.startswith("broken: failed") for line in logs)
+    assert any(line.startswith("高性能稀土永磁体:") and "items" in line for line in logs)
+
+
+class store_proxy:
+    def __init__(self, store: Store) -> None:
+        self._store = store
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._store, name)
+
+    def close(self) -> None:
+        pass
+
+
+@pytest.mark.slow
+def test_example_topic_over_all_corpora(corpora_store: tuple[Store, Any], tmp_path: Path) -> None:
+    store, _ = corpora_store
+    topic = load_topic(EXAMPLE).model_copy(update={"sources": [], "max_items": 20})
+    items = select(store, topic)
+    assert len(items) == 20
+
+    def substantive(text: str) -> bool:
+        return sum(text.count(w) for w in ("稀土", "永磁", "钕铁硼")) >= 2
+
+    assert sum(substantive(d.title + d.text) for d, _, _ in items) >= 18
+    assert any("稀土管理条例" in d.title for d, _, _ in items)
+    topic = topic.model_copy(
+        update={"backend": "extractive", "outputs": Outputs(folder=str(tmp_path))}
+    )
+    run_topic(store, topic)
+    again = run_topic(store, topic)
+    assert again.summarized == 0
+    assert not any(i.new for i in again.items)
