@@ -5,8 +5,9 @@
 2. A support judge (the LLM answering YES/NO, one short call per claim with
    its cited paragraphs) decides whether the paragraphs state the claim;
    embedding similarity cannot tell "rose 30%" from "rose 50%".
-3. An English claim with leftover Chinese characters gets one repair attempt
-   and is flagged if any remain.
+3. An English claim with leftover Chinese characters gets one repair call;
+   what remains after it (names the model does not know) is romanized with
+   pinyin, and the claim carries the note "names romanized".
 """
 
 from __future__ import annotations
@@ -70,8 +71,23 @@ def passage(doc: Document, citations: Sequence[int]) -> str:
     return "\n".join(f"[{n}] {doc.paragraph(n)[:JUDGE_CHARS]}" for n in citations)
 
 
+def romanize_leftovers(text: str) -> str:
+    """Pinyin for every run of Han characters left in an English sentence.
+
+    What the model leaves untranslated after its repair attempt is almost always
+    a name it does not know (a person, a company, a place): pinyin with capitals
+    is how English news writes those (崔新生 -> Cui Xin Sheng).
+    """
+    from newsdesk.ingest.names import romanize
+
+    return _HAN_RUN.sub(lambda m: " " + romanize(m.group(0)) + " ", text).replace("  ", " ").strip()
+
+
+_HAN_RUN = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]+")
+
+
 def repair_language(llm: LLM, claim: Claim) -> Claim:
-    """One attempt to remove leftover Chinese; flag the claim if any remains."""
+    """One model attempt to remove leftover Chinese, then pinyin for what remains (noted)."""
     if not has_cjk(claim.text):
         return claim
     messages = [
@@ -84,9 +100,8 @@ def repair_language(llm: LLM, claim: Claim) -> Claim:
         fixed = claim.text
     if fixed.strip() and not has_cjk(fixed):
         return Claim(fixed.strip(), claim.citations, claim.verdict, claim.note)
-    return Claim(
-        claim.text, claim.citations, Verdict.FLAGGED, "Chinese characters left after repair"
-    )
+    text = fixed.strip() or claim.text
+    return Claim(romanize_leftovers(text), claim.citations, claim.verdict, "names romanized")
 
 
 def judge_claim(judge: Judge | None, doc: Document, claim: Claim) -> Claim:
