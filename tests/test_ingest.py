@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import json
 import os
+import random
 import signal
 import socket
 import subprocess
@@ -242,12 +243,32 @@ def test_killed_ingest_leaves_a_consistent_store_that_the_next_run_completes(
     tmp_path: Path,
 ) -> None:
     n = 6000
+    rng = random.Random(7)
+    words = [
+        "稀土",
+        "永磁",
+        "出口",
+        "管制",
+        "商务部",
+        "价格",
+        "钕铁硼",
+        "配额",
+        "海关",
+        "企业",
+        "市场",
+        "项目",
+        "投资",
+        "产能",
+        "需求",
+        "供应",
+    ]
+
+    def body() -> list[str]:  # distinct articles, so the run measures ingest, not dedup
+        return ["".join(rng.choice(words) for _ in range(40)) + "。" for _ in range(3)]
+
     path = write_jsonl(
         tmp_path / "big.jsonl",
-        [
-            {"id": i, "title": f"稀土新闻{i}", "paragraphs": [f"第{i}篇。", *ARTICLE]}
-            for i in range(n)
-        ],
+        [{"id": i, "title": f"稀土新闻{i}", "paragraphs": body()} for i in range(n)],
     )
     db = tmp_path / "killed.db"
     cmd = [sys.executable, "-m", "newsdesk.cli", "ingest", str(path), "--db", str(db), "--no-embed"]
