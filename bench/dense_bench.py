@@ -16,7 +16,7 @@ import faiss
 import numpy as np
 
 DIM = 512
-SIZES = (20_000, 50_000, 100_000, 200_000)
+SIZES = (20_000, 50_000, 100_000)
 
 
 def main() -> None:
