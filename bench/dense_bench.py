@@ -16,7 +16,7 @@ import faiss
 import numpy as np
 
 DIM = 512
-SIZES = (20_000, 50_000, 100_000)
+SIZES = (20_000, 50_000, 100_000)  # the 100,000 build takes minutes
 
 
 def main() -> None:
