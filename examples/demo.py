@@ -41,7 +41,11 @@ def run(*args: str, echo: bool = True) -> str:
 
 
 def main() -> None:
-    shutil.rmtree(HOME, ignore_errors=True)
+    # A fresh store each time; the assembled model (1.1 GB) is kept between runs.
+    HOME.mkdir(exist_ok=True)
+    for entry in HOME.iterdir():
+        if entry.name != "models":
+            shutil.rmtree(entry) if entry.is_dir() else entry.unlink()
     os.environ["NEWSDESK_HOME"] = str(HOME)
     os.environ.pop("NEWSDESK_DB", None)
     handler = functools.partial(QuietHandler, directory=str(DEMO / "feed"))
