@@ -7,7 +7,6 @@ to stderr. Exit status: 0 ok, 1 some items failed, 2 a usage or setup error.
 from __future__ import annotations
 
 import json
-import os
 import sys
 from collections import Counter
 from collections.abc import Callable, Iterator
@@ -43,7 +42,7 @@ from newsdesk.render import (
 )
 from newsdesk.search import Mode, SearchOptions, Sort, search, self_check
 from newsdesk.store import DocumentFilter, Store, open_store
-from newsdesk.summarize import SummaryOptions, summarize
+from newsdesk.summarize import SummaryOptions, summarize, use_model
 from newsdesk.text.embed import get_embedder
 
 app = typer.Typer(
@@ -342,13 +341,7 @@ def summarize_cmd(
     """Write the cited brief of each document; every citation is checked first."""
     if fmt not in ("text", "md", "json"):
         raise typer.BadParameter("use text, md or json", param_hint="--format")
-    if model:
-        key = (
-            "NEWSDESK_MODEL"
-            if (backend or config.get("summary_backend")) == "local"
-            else "NEWSDESK_OPENAI_MODEL"
-        )
-        os.environ[key] = model
+    use_model(backend or "", model or "")
     store = _store(db)
     ids = [store.get(d).id for d in doc_ids]
     options = SummaryOptions(

@@ -35,7 +35,7 @@ from newsdesk.ingest.pipeline import IngestOptions, ingest
 from newsdesk.model import Document
 from newsdesk.search import SearchOptions, search
 from newsdesk.store.base import Store
-from newsdesk.summarize import SummaryOptions, summarize
+from newsdesk.summarize import SummaryOptions, summarize, use_model
 from newsdesk.summarize.schema import Summary
 from newsdesk.text.segment import search_tokens
 
@@ -194,13 +194,7 @@ def run_topic(store: Store, topic: Topic, progress: Progress | None = None) -> D
         if progress:
             progress("summarize", 0, len(picked))
         options = SummaryOptions(backend=topic.backend, language=topic.language)
-        if topic.model:
-            key = (
-                "NEWSDESK_MODEL"
-                if (topic.backend or "local") == "local"
-                else "NEWSDESK_OPENAI_MODEL"
-            )
-            os.environ[key] = topic.model
+        use_model(topic.backend, topic.model)
         done: list[str] = []
 
         def tick(s: Summary) -> None:

@@ -78,16 +78,14 @@ class SQLiteStore:
 
     def existing_ids(self, doc_ids: Iterable[str]) -> set[str]:
         """Which of these ids are stored already."""
-        ids = list(doc_ids)
-        found: set[str] = set()
-        for start in range(0, len(ids), 500):
-            chunk = ids[start : start + 500]
-            marks = ",".join("?" * len(chunk))
-            found.update(
-                r[0]
-                for r in self.conn.execute(f"SELECT id FROM documents WHERE id IN ({marks})", chunk)
-            )
-        return found
+        return {r[0] for r in self._rows_in("SELECT id FROM documents WHERE id IN ({})", doc_ids)}
+
+    def _rows_in(self, sql: str, ids: Iterable[str]) -> Iterator[tuple[Any, ...]]:
+        """Rows of ``sql`` whose ``IN ({})`` takes the ids, 500 at a time (SQLite's limit)."""
+        unique = list(dict.fromkeys(ids))
+        for start in range(0, len(unique), 500):
+            chunk = unique[start : start + 500]
+            yield from self.conn.execute(sql.format(",".join("?" * len(chunk))), chunk)
 
     def save_index(self, entries: Iterable[IndexEntry]) -> int:
         """(Re)write the index entries of stored documents; returns how many."""
@@ -236,16 +234,10 @@ class SQLiteStore:
         return " AND ".join(clauses), args
 
     def _documents(self, rows: Sequence[tuple[Any, ...]]) -> list[Document]:
-        ids = [r[0] for r in rows]
-        paras: dict[str, list[str]] = {i: [] for i in ids}
-        for start in range(0, len(ids), 500):
-            chunk = ids[start : start + 500]
-            marks = ",".join("?" * len(chunk))
-            for doc_id, text in self.conn.execute(
-                f"SELECT doc_id, text FROM paragraphs WHERE doc_id IN ({marks}) ORDER BY doc_id, n",
-                chunk,
-            ):
-                paras[doc_id].append(text)
+        paras: dict[str, list[str]] = {r[0]: [] for r in rows}
+        sql = "SELECT doc_id, text FROM paragraphs WHERE doc_id IN ({}) ORDER BY doc_id, n"
+        for doc_id, text in self._rows_in(sql, paras):
+            paras[doc_id].append(text)
         return [
             Document(
                 id=r[0],
@@ -398,16 +390,8 @@ class SQLiteStore:
 
     def languages(self, doc_ids: Sequence[str]) -> dict[str, str]:
         """The language of each of these documents."""
-        out: dict[str, str] = {}
-        for start in range(0, len(doc_ids), 500):
-            chunk = list(doc_ids[start : start + 500])
-            marks = ",".join("?" * len(chunk))
-            out.update(
-                self.conn.execute(
-                    f"SELECT id, language FROM documents WHERE id IN ({marks})", chunk
-                ).fetchall()
-            )
-        return out
+        sql = "SELECT id, language FROM documents WHERE id IN ({})"
+        return {r[0]: r[1] for r in self._rows_in(sql, doc_ids)}
 
     def all_ids(self) -> list[str]:
         """Ids of every current document."""
@@ -416,14 +400,10 @@ class SQLiteStore:
 
     def get_many(self, doc_ids: Sequence[str]) -> list[Document]:
         """Documents by exact id, in the order given (unknown ids are left out)."""
-        found: dict[str, Document] = {}
-        for start in range(0, len(doc_ids), 500):
-            chunk = list(doc_ids[start : start + 500])
-            marks = ",".join("?" * len(chunk))
-            rows = self.conn.execute(
-                f"SELECT {_DOC_COLUMNS} FROM documents WHERE id IN ({marks})", chunk
-            ).fetchall()
-            found.update((d.id, d) for d in self._documents(rows))
+        rows = list(
+            self._rows_in(f"SELECT {_DOC_COLUMNS} FROM documents WHERE id IN ({{}})", doc_ids)
+        )
+        found = {d.id: d for d in self._documents(rows)}
         return [found[i] for i in doc_ids if i in found]
 
     # --- dedup -------------------------------------------------------------
@@ -532,16 +512,10 @@ class SQLiteStore:
 
     def cluster_sizes(self, cluster_ids: Sequence[str]) -> dict[str, tuple[str, int]]:
         """(canonical id, size) of each of these clusters."""
-        out: dict[str, tuple[str, int]] = {}
-        ids = list(dict.fromkeys(cluster_ids))
-        for start in range(0, len(ids), 500):
-            chunk = ids[start : start + 500]
-            marks = ",".join("?" * len(chunk))
-            for cid, canonical, size in self.conn.execute(
-                f"SELECT id, canonical_id, size FROM clusters WHERE id IN ({marks})", chunk
-            ):
-                out[cid] = (canonical, int(size))
-        return out
+        sql = "SELECT id, canonical_id, size FROM clusters WHERE id IN ({})"
+        return {
+            cid: (canonical, int(size)) for cid, canonical, size in self._rows_in(sql, cluster_ids)
+        }
 
     # --- summaries ---------------------------------------------------------
 

@@ -8,10 +8,11 @@ in the store by (document, backend, model, prompt version, language).
 
 from __future__ import annotations
 
+import os
 import time
 from collections import Counter
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 
 from newsdesk import config
@@ -63,6 +64,13 @@ class SummaryOptions:
             keep_unverified=self.keep_unverified,
             refresh=self.refresh,
         )
+
+
+def use_model(backend: str, model: str) -> None:
+    """Use another model in this process: a GGUF path (local) or a model name (openai)."""
+    if model:
+        local = (backend or config.get("summary_backend")) == "local"
+        os.environ["NEWSDESK_MODEL" if local else "NEWSDESK_OPENAI_MODEL"] = model
 
 
 def summarize(
@@ -126,22 +134,7 @@ def summarize_document(
             )
         except ModelError as e:
             summary = _extractive(doc, plan, opts, note=f"fell back to extractive: {e}")
-    return _with_time(summary, time.perf_counter() - started)
-
-
-def _with_time(s: Summary, seconds: float) -> Summary:
-    return Summary(
-        s.doc_id,
-        s.core_viewpoint,
-        s.groups,
-        s.language,
-        s.backend,
-        s.model,
-        s.prompt_version,
-        s.created_at,
-        s.notes,
-        seconds,
-    )
+    return replace(summary, seconds=time.perf_counter() - started)
 
 
 def _rewrite(doc: Document, plan: Plan, opts: SummaryOptions, llm: LLM) -> Summary:
@@ -240,17 +233,7 @@ def _verify(
             " (kept, flagged)" if reason == "unsupported" and opts.keep_unverified else " (dropped)"
         )
         notes.append(f"{k} claims {reason}{kept}")
-    return Summary(
-        summary.doc_id,
-        core,
-        tuple(groups),
-        summary.language,
-        summary.backend,
-        summary.model,
-        summary.prompt_version,
-        summary.created_at,
-        tuple(notes),
-    )
+    return replace(summary, core_viewpoint=core, groups=tuple(groups), notes=tuple(notes))
 
 
 def _extractive(doc: Document, plan: Plan, opts: SummaryOptions, note: str) -> Summary:
