@@ -127,6 +127,23 @@ def test_unsupported_claims_are_dropped_or_kept_flagged() -> None:
     assert "(unverified)" in summary_text(kept)
 
 
+def test_the_judge_reads_the_source_sentence_inside_the_cited_paragraph() -> None:
+    from newsdesk.summarize.verify import passage
+
+    sentence = "据海关数据，今年前11个月中国稀土永磁体出口量为5.2万吨，同比下降约4%。"
+    claim = Claim("Exports fell 4 percent.", (3,), evidence=(sentence,))
+    assert passage(article(), claim) == f"[3] {sentence}"
+    # evidence that is not inside a cited paragraph is ignored: the paragraph is read
+    elsewhere = Claim("Exports fell 4 percent.", (2,), evidence=(sentence,))
+    assert passage(article(), elsewhere) == f"[2] {PARAGRAPHS[1]}"
+    # every claim of a brief carries its source sentences, each inside a cited paragraph
+    s = brief(ScriptedLLM())
+    for c in s.claims():
+        assert c.evidence
+        assert all(any(e in PARAGRAPHS[n - 1] for n in c.citations) for e in c.evidence)
+    assert Summary.from_dict(s.to_dict()).claims() == s.claims()
+
+
 def test_leftover_chinese_is_repaired() -> None:
     s = brief(ScriptedLLM(chinese_first=True))
     assert not any("稀土" in c.text for c in s.claims())
@@ -168,7 +185,7 @@ def test_seed_layout() -> None:
         "Group 2: Impact - Defense relies on magnets [9]."
     )
     assert "**Group 2: Impact**" in summary_markdown(s)
-    assert Summary.from_dict(s.to_dict()) == s
+    assert Summary.from_dict(s.to_dict()).claims() == s.claims()
 
 
 def test_cache_by_document_backend_model_prompt_and_language(store: Store) -> None:

@@ -44,9 +44,18 @@ def test_example_topic_end_to_end_and_incremental(tmp_path: Path, store: Store) 
     assert dates == sorted(dates, reverse=True)  # type: ignore[type-var]
     text = (tmp_path / "out" / "高性能稀土永磁体.txt").read_text(encoding="utf-8")
     lines = text.splitlines()
-    assert lines[:3] == ["Workflow", "高性能稀土永磁体", "Search documents"]
-    assert lines[4].endswith(first.items[0].doc.published_at.strftime("%Y-%m-%d %H:%M"))  # type: ignore[union-attr]
-    assert lines[5].startswith("Core Viewpoint - ")
+    assert lines[:2] == ["Workflow", "高性能稀土永磁体"]
+    assert lines[2].startswith("Key Developments - 1. ")
+    assert lines[3] == "Search documents"
+    assert lines[5].endswith(first.items[0].doc.published_at.strftime("%Y-%m-%d %H:%M"))  # type: ignore[union-attr]
+    assert lines[6].startswith("Core Viewpoint - ")
+    # the overview: 3-6 developments, each citing [item¶paragraph] that resolve
+    assert first.overview is not None
+    assert 3 <= len(first.overview.developments) <= 6
+    for d in first.overview.developments:
+        assert d.citations
+        for k, p in d.citations:
+            assert 1 <= p <= len(first.items[k - 1].doc.paragraphs)
     for item in first.items:  # every citation resolves
         for claim in item.summary.claims():
             assert all(1 <= n <= len(item.doc.paragraphs) for n in claim.citations)
@@ -57,12 +66,18 @@ def test_example_topic_end_to_end_and_incremental(tmp_path: Path, store: Store) 
     assert f'id="{doc.doc.id}-p{n}"' in html
     data = json.loads((tmp_path / "out" / "高性能稀土永磁体.json").read_text(encoding="utf-8"))
     assert len(data["items"]) == len(first.items)
+    k, p = first.overview.developments[0].citations[0]
+    assert f'href="#{first.items[k - 1].doc.id}-p{p}">[{k}¶{p}]</a>' in html
+    cited = data["overview"]["developments"][0]["citations"][0]
+    assert cited == {"item": k, "paragraph": p, "doc_id": first.items[k - 1].doc.id}
 
     second = run_topic(store, topic)
     assert second.summarized == 0
     assert not any(i.new for i in second.items)
+    assert second.overview == first.overview  # reused from the stored run
     runs = store.runs(topic.name)
     assert [len(r["new_items"]) for r in runs] == [0, len(first.items)]
+    assert store.run(runs[0]["id"])["digest"]["overview"] == data["overview"]
 
 
 def test_topic_file_errors_name_the_file_and_field(tmp_path: Path) -> None:

@@ -1,4 +1,4 @@
-"""Renderers: documents (and later summaries and digests) as text and JSON."""
+"""Renderers: documents, briefs, overviews and digests as text, Markdown, HTML and JSON."""
 
 from __future__ import annotations
 
@@ -104,9 +104,26 @@ def item_text(doc: Document, summary: Summary) -> str:
 NEW_MARK = "[NEW] "
 
 
+def _development_text(d: Any) -> str:
+    text = d.text.strip().rstrip("。.")
+    flag = " (unverified)" if d.verdict in (Verdict.UNSUPPORTED, Verdict.FLAGGED) else ""
+    return f"{text}{flag} {''.join(f'[{k}¶{p}]' for k, p in d.citations)}."
+
+
+def overview_text(overview: Any) -> str:
+    """``Key Developments - 1. ... [2¶5]. 2. ... [1¶3].``: [k¶p] is paragraph p of item k."""
+    points = " ".join(
+        f"{i}. {_development_text(d)}" for i, d in enumerate(overview.developments, 1)
+    )
+    return f"Key Developments - {points}"
+
+
 def digest_text(digest: Any) -> str:
     """The digest in the seed page's layout: the topic on top, items newest first."""
-    lines = ["Workflow", digest.topic.name, "Search documents"]
+    lines = ["Workflow", digest.topic.name]
+    if digest.overview and digest.overview.developments:
+        lines.append(overview_text(digest.overview))
+    lines.append("Search documents")
     for item in digest.items:
         lines.append((NEW_MARK if item.new else "") + item.doc.title)
         lines.append(byline(item.doc))
@@ -121,6 +138,12 @@ def digest_markdown(digest: Any) -> str:
         out += [digest.topic.description, ""]
     out.append(f"*{len(digest.items)} stories · generated {digest.generated_at:%Y-%m-%d %H:%M}*")
     out.append("")
+    if digest.overview and digest.overview.developments:
+        out += ["## Key developments", ""]
+        out += [
+            f"{i}. {_development_text(d)}" for i, d in enumerate(digest.overview.developments, 1)
+        ]
+        out += ["", "*[k¶p] is paragraph p of story k below.*", ""]
     for item in digest.items:
         new = " **(new)**" if item.new else ""
         reposts = f" · +{item.reposts} reposts" if item.reposts else ""
@@ -153,6 +176,15 @@ def digest_html(digest: Any) -> str:
         "p:target{background:#ffef9e}</style></head><body>",
         f"<h1>{esc(digest.topic.name)}</h1>",
     ]
+    if digest.overview and digest.overview.developments:
+        ids = [i.doc.id for i in digest.items]
+        parts.append("<h2>Key developments</h2><ol>")
+        for d in digest.overview.developments:
+            links = "".join(
+                f'<a class="cite" href="#{ids[k - 1]}-p{p}">[{k}¶{p}]</a>' for k, p in d.citations
+            )
+            parts.append(f"<li>{esc(d.text.strip().rstrip('。.'))} {links}.</li>")
+        parts.append("</ol>")
     for item in digest.items:
         d, s = item.doc, item.summary
         new = ' <span class="new">new</span>' if item.new else ""
@@ -181,4 +213,7 @@ def digest_json(digest: Any) -> dict[str, Any]:
         "run_id": digest.run_id,
         "generated_at": digest.generated_at.isoformat(),
         "items": digest_dict_items(digest),
+        "overview": (
+            digest.overview.to_dict([i.doc.id for i in digest.items]) if digest.overview else None
+        ),
     }

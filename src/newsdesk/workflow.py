@@ -33,6 +33,7 @@ from newsdesk.errors import ConfigError, NewsdeskError
 from newsdesk.ingest.dates import parse_date
 from newsdesk.ingest.pipeline import IngestOptions, ingest
 from newsdesk.model import Document
+from newsdesk.overview import Overview, make_overview
 from newsdesk.search import SearchOptions, search
 from newsdesk.store.base import Store
 from newsdesk.summarize import SummaryOptions, summarize, use_model
@@ -66,6 +67,7 @@ class Topic(BaseModel):
     model: str = ""
     language: str = "en"
     schedule_minutes: int = Field(360, ge=1)  # for `newsdesk watch`
+    overview: bool = False  # 3-6 key developments across the items, cited [item¶paragraph]
     outputs: Outputs = Field(default_factory=Outputs)
     path: str = ""  # where it was read from (set by load_topic)
 
@@ -112,6 +114,7 @@ class Digest:
     ingested: dict[str, int] = field(default_factory=dict)
     seconds: float = 0.0
     files: list[str] = field(default_factory=list)
+    overview: Overview | None = None
 
 
 Progress = Callable[[str, int, int], None]
@@ -210,15 +213,56 @@ def run_topic(store: Store, topic: Topic, progress: Progress | None = None) -> D
         ]
         summarized = sum(1 for d, _, _ in picked if not before[d.id])
         digest = Digest(topic, run_id, items, datetime.now().astimezone(), summarized, ingested)
+        if topic.overview:
+            if progress:
+                progress("overview", 0, 1)
+            digest.overview = _overview(store, digest, previous[1] if len(previous) > 1 else None)
+            if progress:
+                progress("overview", 1, 1)
         digest.files = write_outputs(digest)
         digest.seconds = time.perf_counter() - started
+        from newsdesk.render import digest_json
+
         store.finish_run(
-            run_id, "ok", [i.doc.id for i in items], [i.doc.id for i in items if i.new], summarized
+            run_id,
+            "ok",
+            [i.doc.id for i in items],
+            [i.doc.id for i in items if i.new],
+            summarized,
+            digest=digest_json(digest),
         )
         return digest
     except NewsdeskError as e:
         store.finish_run(run_id, "failed", [], [], 0, str(e))
         raise
+
+
+def _overview(store: Store, digest: Digest, previous: dict[str, Any] | None) -> Overview:
+    """The run's overview: the previous run's when its items and summaries are the same."""
+    from newsdesk.summarize import _model_name
+    from newsdesk.summarize.backends import get_llm
+    from newsdesk.summarize.prompts import PROMPT_VERSION
+    from newsdesk.summarize.verify import LLMJudge
+    from newsdesk.text.embed import get_embedder
+
+    ids = [i.doc.id for i in digest.items]
+    options = SummaryOptions(backend=digest.topic.backend, language=digest.topic.language)
+    opts = options.resolved()
+    if previous and previous["status"] == "ok" and previous["items"] == ids:
+        old = store.run(previous["id"])["digest"].get("overview")
+        same_model = old and old.get("model") == _model_name(opts, None)
+        if same_model and old.get("prompt_version") == PROMPT_VERSION:
+            return Overview.from_dict(old)
+    llm = None if opts.backend == "extractive" else get_llm(opts.backend)
+    return make_overview(
+        [i.doc for i in digest.items],
+        [i.summary for i in digest.items],
+        [i.relevance for i in digest.items],
+        language=opts.language,
+        embedder=get_embedder(),
+        llm=llm,
+        judge=LLMJudge(llm) if llm else None,
+    )
 
 
 def _cached(store: Store, doc_id: str, options: SummaryOptions) -> bool:

@@ -170,12 +170,17 @@ class Store(Protocol):
         new_items: Sequence[str],
         summarized: int,
         message: str = "",
+        digest: dict[str, Any] | None = None,
     ) -> None:
-        """Record how a run ended and which items its digest holds."""
+        """Record how a run ended, which items its digest holds, and the digest itself."""
         ...
 
     def runs(self, topic: str | None = None, limit: int = 20) -> list[dict[str, Any]]:
-        """Past runs, newest first."""
+        """Past runs, newest first, without their digests."""
+        ...
+
+    def run(self, run_id: int) -> dict[str, Any]:
+        """One run with its digest; NotFound when there is no such run."""
         ...
 
     def check(self) -> list[str]:

@@ -210,3 +210,10 @@ def m007_runs(conn: sqlite3.Connection) -> None:
         CREATE INDEX runs_topic ON runs(topic, id);
         """,
     )
+
+
+@migration
+def m008_run_digests(conn: sqlite3.Connection) -> None:
+    # The digest a run produced (JSON): the web app shows it, and the next run
+    # reuses its overview when the items have not changed.
+    conn.execute("ALTER TABLE runs ADD COLUMN digest TEXT NOT NULL DEFAULT ''")

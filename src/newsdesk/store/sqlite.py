@@ -566,12 +566,13 @@ class SQLiteStore:
         new_items: Sequence[str],
         summarized: int,
         message: str = "",
+        digest: dict[str, Any] | None = None,
     ) -> None:
-        """Record how a run ended and which items its digest holds."""
+        """Record how a run ended, which items its digest holds, and the digest itself."""
         with self.transaction() as c:
             c.execute(
                 "UPDATE runs SET finished_at = ?, status = ?, items = ?, new_items = ?,"
-                " summarized = ?, message = ? WHERE id = ?",
+                " summarized = ?, message = ?, digest = ? WHERE id = ?",
                 (
                     datetime.now(UTC).isoformat(),
                     status,
@@ -579,36 +580,48 @@ class SQLiteStore:
                     json.dumps(list(new_items)),
                     summarized,
                     message,
+                    json.dumps(digest, ensure_ascii=False) if digest else "",
                     run_id,
                 ),
             )
 
+    _RUN_COLUMNS = (
+        "id",
+        "topic",
+        "started_at",
+        "finished_at",
+        "status",
+        "items",
+        "new_items",
+        "summarized",
+        "message",
+    )
+
     def runs(self, topic: str | None = None, limit: int = 20) -> list[dict[str, Any]]:
-        """Past runs, newest first (of one topic, or of all)."""
+        """Past runs, newest first (of one topic, or of all), without their digests."""
         where, args = ("WHERE topic = ?", [topic]) if topic else ("", [])
         rows = self.conn.execute(
-            "SELECT id, topic, started_at, finished_at, status, items, new_items, summarized,"
-            f" message FROM runs {where} ORDER BY id DESC LIMIT ?",
+            f"SELECT {', '.join(self._RUN_COLUMNS)} FROM runs {where} ORDER BY id DESC LIMIT ?",
             (*args, limit),
         ).fetchall()
-        keys = (
-            "id",
-            "topic",
-            "started_at",
-            "finished_at",
-            "status",
-            "items",
-            "new_items",
-            "summarized",
-            "message",
-        )
-        out = []
-        for row in rows:
-            d = dict(zip(keys, row, strict=True))
-            d["items"] = json.loads(d["items"])
-            d["new_items"] = json.loads(d["new_items"])
-            out.append(d)
+        return [self._run_row(row) for row in rows]
+
+    def run(self, run_id: int) -> dict[str, Any]:
+        """One run with its digest (``{}`` for a run that wrote none)."""
+        row = self.conn.execute(
+            f"SELECT {', '.join(self._RUN_COLUMNS)}, digest FROM runs WHERE id = ?", (run_id,)
+        ).fetchone()
+        if row is None:
+            raise NotFound(f"no run {run_id} in {self.location}; `newsdesk runs` lists them")
+        out = self._run_row(row[:-1])
+        out["digest"] = json.loads(row[-1]) if row[-1] else {}
         return out
+
+    def _run_row(self, row: Sequence[Any]) -> dict[str, Any]:
+        d = dict(zip(self._RUN_COLUMNS, row, strict=True))
+        d["items"] = json.loads(d["items"])
+        d["new_items"] = json.loads(d["new_items"])
+        return d
 
     def check(self) -> list[str]:
         """Integrity problems: SQLite's own check, and documents missing paragraphs."""

@@ -151,7 +151,7 @@ def _rewrite(doc: Document, plan: Plan, opts: SummaryOptions, llm: LLM) -> Summa
         prompts.CORE_SCHEMA,
         max_tokens=120,
     )
-    core = Claim(str(answer["core"]).strip(), _cites(plan.core))
+    core = Claim(str(answer["core"]).strip(), _cites(plan.core), evidence=_evidence(plan.core))
     groups = []
     for sents in plan.groups:
         answer = llm.complete_json(
@@ -170,7 +170,9 @@ def _rewrite(doc: Document, plan: Plan, opts: SummaryOptions, llm: LLM) -> Summa
             raise ModelError(
                 f"{llm.name} model {llm.model} rewrote {len(sents)} sentences as {len(points)}"
             )
-        claims = tuple(Claim(p, (s.paragraph,)) for p, s in zip(points, sents, strict=True))
+        claims = tuple(
+            Claim(p, (s.paragraph,), evidence=(s.text,)) for p, s in zip(points, sents, strict=True)
+        )
         groups.append(Group(str(answer["heading"]).strip() or "Details", claims))
     if not groups:
         raise ModelError("the article has too few sentences for a brief")
@@ -188,6 +190,11 @@ def _rewrite(doc: Document, plan: Plan, opts: SummaryOptions, llm: LLM) -> Summa
 
 def _cites(sentences: Sequence[Sentence]) -> tuple[int, ...]:
     return tuple(dict.fromkeys(s.paragraph for s in sentences))[:3]
+
+
+def _evidence(sentences: Sequence[Sentence]) -> tuple[str, ...]:
+    cited = _cites(sentences)
+    return tuple(s.text for s in sentences if s.paragraph in cited)
 
 
 def _verify(
@@ -250,11 +257,15 @@ def _extractive(doc: Document, plan: Plan, opts: SummaryOptions, note: str) -> S
         return " · ".join(picked) or "Details"
 
     quoted = "quoted from the cited paragraph"
-    core = Claim(plan.core[0].text, _cites(plan.core), Verdict.SUPPORTED, quoted)
+    core = Claim(
+        plan.core[0].text, _cites(plan.core), Verdict.SUPPORTED, quoted, _evidence(plan.core)
+    )
     groups = tuple(
         Group(
             heading(sents),
-            tuple(Claim(s.text, (s.paragraph,), Verdict.SUPPORTED, quoted) for s in sents),
+            tuple(
+                Claim(s.text, (s.paragraph,), Verdict.SUPPORTED, quoted, (s.text,)) for s in sents
+            ),
         )
         for sents in plan.groups
     )

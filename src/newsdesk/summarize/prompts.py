@@ -11,7 +11,7 @@ from pathlib import Path
 
 from newsdesk import config
 
-PROMPT_VERSION = "2026-11-28.1"
+PROMPT_VERSION = "2026-11-28.2"
 
 LANGUAGES = {"en": "English", "zh": "Simplified Chinese"}
 
@@ -64,7 +64,7 @@ def core_request(title: str, sentence: str, language: str) -> str:
     return (
         f"Title: {title}\nKey sentence: {sentence}\n\n"
         f'Return JSON: "core", one {target} sentence of at most 40 words saying what the '
-        "article reports, using only facts from the title and the key sentence."
+        "key sentence reports, using only its facts (the title is context for names)."
     )
 
 

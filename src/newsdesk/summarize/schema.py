@@ -25,6 +25,9 @@ class Claim:
     citations: tuple[int, ...]
     verdict: Verdict = Verdict.UNCHECKED
     note: str = ""
+    # The source sentences the claim was written from, each inside a cited
+    # paragraph: the judge reads these, and the web app highlights them.
+    evidence: tuple[str, ...] = ()
 
     def with_verdict(self, verdict: Verdict, note: str = "") -> Claim:
         """A copy with a verification result."""
@@ -67,6 +70,7 @@ class Summary:
                 "citations": list(c.citations),
                 "verdict": c.verdict.value,
                 "note": c.note,
+                "evidence": list(c.evidence),
             }
 
         return {
@@ -94,6 +98,7 @@ class Summary:
                 citations=tuple(int(n) for n in c["citations"]),
                 verdict=Verdict(c.get("verdict", "unchecked")),
                 note=c.get("note", ""),
+                evidence=tuple(c.get("evidence", ())),
             )
 
         return cls(
