@@ -6,7 +6,7 @@ STAMP  := $(VENV)/.installed-stamp
 
 export OMP_WAIT_POLICY ?= PASSIVE
 
-.PHONY: demo test lint install clean
+.PHONY: demo serve test lint install clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -18,6 +18,10 @@ install: $(STAMP)
 
 demo: $(STAMP)
 	$(PY) examples/demo.py
+
+# The web app over the demo's store, with the example topic (after `make demo`).
+serve: $(STAMP)
+	NEWSDESK_HOME=.demo NEWSDESK_TOPICS=examples $(VENV)/bin/newsdesk serve
 
 lint: $(STAMP)
 	$(VENV)/bin/ruff check .

@@ -75,6 +75,11 @@ def main() -> None:
         run("ingest", *inputs)
         run("stats")
         print(f"\nDigests (text, Markdown, HTML, JSON) in {HOME / 'digests'}", flush=True)
+        print(
+            "Read it in a browser, citations clickable: `make serve`, then open"
+            " http://127.0.0.1:8000/topics/rare-earth-magnets",
+            flush=True,
+        )
     finally:
         server.shutdown()
 

@@ -140,3 +140,56 @@ def http_server() -> Iterator[LocalServer]:
     finally:
         server.shutdown()
         server.server_close()
+
+
+HOSTILE = {
+    "id": "hostile-1",
+    "title": "稀土永磁体<script>alert('title')</script>出口新规",
+    "date": "2025-12-20 10:00",
+    "source": "测试来源",
+    "paragraphs": [
+        "稀土永磁体出口新规发布，钕铁硼磁体企业关注审批流程。<script>alert('x')</script>",
+        "业内人士称，稀土永磁行业将迎来新变化。<img src=x onerror=alert(1)>",
+        "分析认为，高性能稀土永磁体需求仍在增长，钕铁硼价格保持稳定。",
+    ],
+}
+
+
+@dataclass(frozen=True)
+class DemoSite:
+    """A store with the demo corpus (and one hostile article), a topics folder, one run."""
+
+    db: str
+    topics: Path
+    topic: str  # file name of the example topic, without .toml
+
+
+@pytest.fixture(scope="session")
+def demo_site(tmp_path_factory: pytest.TempPathFactory) -> DemoSite:
+    """The example topic run once (extractive briefs, overview on) over the demo corpus."""
+    import json
+
+    from newsdesk import IngestOptions, ingest
+    from newsdesk.workflow import load_topic, run_topic
+
+    base = tmp_path_factory.mktemp("site")
+    topics = base / "topics"
+    topics.mkdir()
+    text = (ROOT / "examples" / "rare-earth-magnets.toml").read_text(encoding="utf-8")
+    demo = (ROOT / "examples" / "demo").as_posix()
+    text = text.replace('"demo/', f'"{demo}/').replace('backend = ""', 'backend = "extractive"')
+    text = text.replace('"../.demo/digests"', f'"{base / "digests"}"')
+    (topics / "rare-earth-magnets.toml").write_text(text, encoding="utf-8")
+    hostile = base / "hostile.jsonl"
+    hostile.write_text(json.dumps(HOSTILE, ensure_ascii=False) + "\n", encoding="utf-8")
+    with pytest.MonkeyPatch.context() as mp:
+        for key in list(os.environ):
+            if key.startswith("NEWSDESK_") and key != "NEWSDESK_SHARED_DATA":
+                mp.delenv(key)
+        mp.setenv("NEWSDESK_HOME", str(base / "home"))
+        db = str(base / "site.db")
+        s = open_store(db)
+        ingest([str(hostile)], s, IngestOptions())
+        run_topic(s, load_topic(topics / "rare-earth-magnets.toml"))
+        s.close()
+    return DemoSite(db, topics, "rare-earth-magnets")

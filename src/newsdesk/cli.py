@@ -42,6 +42,7 @@ from newsdesk.render import (
 )
 from newsdesk.search import Mode, SearchOptions, Sort, search, self_check
 from newsdesk.store import DocumentFilter, Store, open_store
+from newsdesk.store.base import list_with_reposts
 from newsdesk.summarize import SummaryOptions, summarize, use_model
 from newsdesk.text.embed import get_embedder
 
@@ -224,9 +225,9 @@ def list_cmd(
         offset=offset,
         one_per_story=not every_copy,
     )
-    docs = store.list_documents(flt)
-    sizes = store.cluster_sizes([d.cluster_id for d in docs if d.cluster_id])
-    reposts = {d.id: sizes[d.cluster_id][1] - 1 if d.cluster_id in sizes else 0 for d in docs}
+    listing = list_with_reposts(store, flt)
+    docs = [d for d, _ in listing]
+    reposts = {d.id: n for d, n in listing}
     if as_json:
         _print_json(
             [{**document_json(d, paragraphs=False), "reposts": reposts[d.id]} for d in docs]
@@ -391,7 +392,13 @@ def run_cmd(
         topic = topic.model_copy(update={"backend": backend})
     store = _store(db)
     with topic_lock(topic.name), _stage(f"{topic.name}: summarize") as update:
-        digest = run_topic(store, topic, progress=lambda stage, done, total: update(done, total))
+        digest = run_topic(
+            store,
+            topic,
+            progress=lambda stage, done, total: (
+                update(done, total) if stage == "summarize" else None
+            ),
+        )
     sys.stdout.write(digest_text(digest))
     new = sum(i.new for i in digest.items)
     err.print(
@@ -647,6 +654,41 @@ def eval_citations_cmd(
         return
     for key, value in results.items():
         out.print(f"{key}: {value:.4f}", markup=False)
+
+
+@app.command("serve")
+def serve_cmd(
+    host: Annotated[str, typer.Option(help="Address to bind (another needs NEWSDESK_TOKEN).")] = (
+        "127.0.0.1"
+    ),
+    port: Annotated[int, typer.Option(min=1, max=65535)] = 8000,
+    db: DbOption = None,
+    topics: Annotated[
+        Path | None, typer.Option(help="Topic files folder (default NEWSDESK_TOPICS).")
+    ] = None,
+) -> None:
+    """The web app and REST API: digests with clickable citations, live search, runs."""
+    import uvicorn
+
+    from newsdesk.web import create_app
+    from newsdesk.web.security import is_loopback
+
+    token = config.get("token")
+    if not is_loopback(host) and not token:
+        raise NewsdeskError(
+            f"binding to {host} exposes newsdesk beyond this machine: set NEWSDESK_TOKEN first"
+        )
+    web_app = create_app(db, topics, token or None)
+    web = web_app.state.web
+    url = f"http://{host if ':' not in host else f'[{host}]'}:{port}"
+    err.print(f"newsdesk at {url}/topics · store {web.db} · topics {web.topics}", markup=False)
+    if not token:
+        err.print(
+            f"writes (run now, topic edits) need this session's token: open "
+            f"{url}/login?token={web.token} once, or send 'Authorization: Bearer {web.token}'",
+            markup=False,
+        )
+    uvicorn.run(web_app, host=host, port=port, log_level="warning")
 
 
 @app.command("settings")

@@ -126,6 +126,19 @@ SETTINGS: tuple[Setting, ...] = (
         'TOML table of source-name overrides (source = "Display Name"); '
         "empty means <home>/sources.toml if it exists.",
     ),
+    Setting(
+        "topics",
+        "",
+        "NEWSDESK_TOPICS",
+        "Folder of topic files the web app lists and edits; empty means <home>/topics.",
+    ),
+    Setting(
+        "token",
+        "",
+        "NEWSDESK_TOKEN",
+        "Token every write to the web API needs (and binding to an address other than "
+        "127.0.0.1); empty: `newsdesk serve` makes one per start and prints it.",
+    ),
 )
 
 _BY_NAME = {s.name: s for s in SETTINGS}
@@ -158,6 +171,11 @@ def get_int(name: str) -> int:
 def home() -> Path:
     """The data folder (created on first use)."""
     return Path(get("home")).expanduser()
+
+
+def topics_folder() -> Path:
+    """The folder of topic files the web app serves."""
+    return Path(get("topics") or home() / "topics").expanduser()
 
 
 def default_db() -> str:

@@ -59,6 +59,8 @@ def hit_json(hit: Hit) -> dict[str, Any]:
         "highlights": [list(span) for span in hit.highlights],
         "lexical_rank": hit.lexical_rank,
         "dense_rank": hit.dense_rank,
+        "reposts": hit.reposts,
+        "repost_sources": list(hit.repost_sources),
     }
 
 

@@ -76,18 +76,27 @@ def load_topic(path: str | Path) -> Topic:
     """Read and validate a topic file; errors name the file and the field."""
     p = Path(path)
     try:
-        data = tomllib.loads(p.read_text(encoding="utf-8"))
+        text = p.read_text(encoding="utf-8")
     except OSError as e:
         raise ConfigError(f"{p}: cannot read the topic file: {e.strerror or e}") from e
-    except tomllib.TOMLDecodeError as e:
-        raise ConfigError(f"{p}: not valid TOML: {e}") from e
+    except UnicodeDecodeError as e:
+        raise ConfigError(f"{p}: not UTF-8 text: {e.reason}") from e
+    return parse_topic(text, p)
+
+
+def parse_topic(text: str, path: Path) -> Topic:
+    """Validate a topic file's text; ``path`` names it in errors and anchors relative paths."""
     try:
-        topic = Topic.model_validate({**data, "path": str(p.resolve())})
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as e:
+        raise ConfigError(f"{path}: not valid TOML: {e}") from e
+    try:
+        topic = Topic.model_validate({**data, "path": str(path.resolve())})
     except ValidationError as e:
         problems = "; ".join(f"{'.'.join(map(str, x['loc']))}: {x['msg']}" for x in e.errors())
-        raise ConfigError(f"{p}: {problems}") from e
+        raise ConfigError(f"{path}: {problems}") from e
     if topic.outputs.formats and not set(topic.outputs.formats) <= {"text", "md", "html", "json"}:
-        raise ConfigError(f"{p}: outputs.formats takes text, md, html and json")
+        raise ConfigError(f"{path}: outputs.formats takes text, md, html and json")
     return topic
 
 
@@ -180,19 +189,34 @@ def select(store: Store, topic: Topic) -> list[tuple[Document, float, int]]:
     return newest[: topic.max_items]
 
 
-def run_topic(store: Store, topic: Topic, progress: Progress | None = None) -> Digest:
-    """Pull, dedup, search, summarize what is new, record the run, write the digest."""
+def run_topic(
+    store: Store,
+    topic: Topic,
+    progress: Progress | None = None,
+    started_run: Callable[[int], None] | None = None,
+) -> Digest:
+    """Pull, dedup, search, summarize what is new, record the run, write the digest.
+
+    ``started_run`` is told the run's id as soon as it is recorded (the web app
+    answers a "run now" with it while the run goes on).
+    """
     started = time.perf_counter()
     run_id = store.start_run(topic.name)
+    if started_run:
+        started_run(run_id)
     previous = store.runs(topic.name, limit=2)
     seen = set(previous[1]["items"]) if len(previous) > 1 else set()
     try:
         ingested: dict[str, int] = {}
+        if progress:
+            progress("pull", 0, 1)
         if topic.sources:
             base = Path(topic.path).parent if topic.path else Path.cwd()
             inputs = [s if "://" in s else str((base / s).resolve()) for s in topic.sources]
             report = ingest(inputs, store, IngestOptions())
             ingested = report.summary()
+        if progress:
+            progress("pull", 1, 1)
         picked = select(store, topic)
         if progress:
             progress("summarize", 0, len(picked))

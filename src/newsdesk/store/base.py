@@ -190,3 +190,10 @@ class Store(Protocol):
     def close(self) -> None:
         """Release the connection."""
         ...
+
+
+def list_with_reposts(store: Store, flt: DocumentFilter) -> list[tuple[Document, int]]:
+    """A listing with each document's repost count (other copies of its story)."""
+    docs = store.list_documents(flt)
+    sizes = store.cluster_sizes([d.cluster_id for d in docs if d.cluster_id])
+    return [(d, sizes[d.cluster_id][1] - 1 if d.cluster_id in sizes else 0) for d in docs]

@@ -1,0 +1,156 @@
+"""The web app in a real browser: Playwright driving Debian's chromium, headless.
+
+The setup installs chromium and fonts-wqy-microhei with apt when they are
+missing (scripts/install-browser.sh). Screenshots go to docs/screenshots/,
+where the README shows them.
+"""
+
+from __future__ import annotations
+
+import shutil
+import socket
+import subprocess
+import threading
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from newsdesk.web import create_app
+from tests.conftest import ROOT, DemoSite
+
+CHROMIUM = Path("/usr/bin/chromium")
+SHOTS = ROOT / "docs" / "screenshots"
+FLAGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+
+
+@pytest.fixture(scope="module")
+def chromium() -> Path:
+    if not CHROMIUM.exists() or not shutil.which("fc-list"):
+        done = subprocess.run(
+            ["sh", str(ROOT / "scripts" / "install-browser.sh")],
+            capture_output=True,
+            text=True,
+            check=False,
+        )
+        if done.returncode != 0:
+            pytest.skip(f"chromium is missing and could not be installed: {done.stderr.strip()}")
+    return CHROMIUM
+
+
+@pytest.fixture(scope="module")
+def server(demo_site: DemoSite) -> Iterator[str]:
+    import uvicorn
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    app = create_app(demo_site.db, demo_site.topics, "browser-token")
+    config = uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning")
+    srv = uvicorn.Server(config)
+    thread = threading.Thread(target=srv.run, daemon=True)
+    thread.start()
+    for _ in range(200):
+        if srv.started:
+            break
+        time.sleep(0.05)
+    yield f"http://127.0.0.1:{port}"
+    srv.should_exit = True
+    thread.join(10)
+
+
+@pytest.fixture(scope="module")
+def browser(chromium: Path) -> Iterator[Any]:
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        b = p.chromium.launch(executable_path=str(chromium), headless=True, args=FLAGS)
+        yield b
+        b.close()
+
+
+@pytest.fixture
+def page(browser: Any) -> Iterator[Any]:
+    context = browser.new_context(viewport={"width": 1100, "height": 900}, locale="zh-CN")
+    pg = context.new_page()
+    dialogs: list[str] = []
+
+    def on_dialog(dialog: Any) -> None:
+        dialogs.append(dialog.message)
+        dialog.dismiss()
+
+    pg.on("dialog", on_dialog)
+    yield pg
+    context.close()
+    assert not dialogs, f"a page ran script from article text: {dialogs}"
+
+
+def test_click_a_citation_and_see_the_paragraph_highlighted(
+    page: Any, server: str, demo_site: DemoSite
+) -> None:
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    page.goto(f"{server}/topics/{demo_site.topic}")
+    assert page.locator("h1").inner_text() == "高性能稀土永磁体"
+    page.screenshot(path=str(SHOTS / "digest.png"), full_page=False)
+    cite = page.locator("article.item").first.locator("p.brief a.cite").first
+    n = int(cite.inner_text().strip("[]"))
+    cite.click()
+    page.wait_for_url(f"**/documents/**#p{n}")
+    target = page.locator(f"#p{n}")
+    assert "cited" in (target.get_attribute("class") or "")
+    background = target.evaluate("e => getComputedStyle(e).backgroundColor")
+    assert background == "rgb(255, 239, 158)"  # the highlight colour
+    assert page.locator("aside.claim").is_visible()
+    top = target.evaluate("e => e.getBoundingClientRect().top")
+    assert 0 <= top < 900  # scrolled into view
+    page.screenshot(path=str(SHOTS / "article.png"))
+
+
+def test_live_search_in_chinese_and_english(page: Any, server: str) -> None:
+    page.goto(f"{server}/search")
+    page.locator("#q").press_sequentially("稀土永磁", delay=30)
+    page.wait_for_selector("li.hit")  # results as you type, no submit
+    first = page.locator("li.hit").first.inner_text()
+    assert "稀土" in first
+    assert page.locator("li.hit mark").count() > 0
+    page.screenshot(path=str(SHOTS / "search-zh.png"))
+    page.locator("#q").fill("")
+    page.locator("#q").press_sequentially("rare earth magnets", delay=10)
+    page.wait_for_function(
+        "() => new URLSearchParams(location.search).get('q') === 'rare earth magnets'"
+    )
+    page.wait_for_selector("li.hit")
+    assert page.locator("li.hit").count() >= 1
+    page.screenshot(path=str(SHOTS / "search-en.png"))
+
+
+def test_on_a_phone_the_digest_fits_and_chinese_renders(
+    browser: Any, server: str, demo_site: DemoSite
+) -> None:
+    context = browser.new_context(viewport={"width": 390, "height": 844}, device_scale_factor=2)
+    pg = context.new_page()
+    pg.goto(f"{server}/topics/{demo_site.topic}")
+    overflow = pg.evaluate("() => document.documentElement.scrollWidth - window.innerWidth")
+    assert overflow <= 1
+    assert pg.evaluate("() => document.fonts.check('16px \"WenQuanYi Micro Hei\"', '稀土')")
+    pg.screenshot(path=str(SHOTS / "phone.png"))
+    context.close()
+
+
+def test_hostile_article_text_runs_nothing(page: Any, server: str) -> None:
+    page.goto(f"{server}/search?q=稀土永磁体出口新规")
+    page.wait_for_selector("li.hit")
+    page.locator("li.hit a.title").first.click()
+    page.wait_for_selector("section.paragraphs")
+    assert "<script>" in page.locator("h1").inner_text()  # shown as text
+    page.wait_for_timeout(300)  # an onerror handler would have fired by now
