@@ -58,9 +58,45 @@ def bundled_model() -> Path:
     return assemble(ROOT / ".pytest_cache" / "models")
 
 
+@pytest.fixture(scope="session")
+def postgres() -> Iterator[Any]:
+    """A real PostgreSQL 16 with pgvector (the pgserver wheel), on a Unix socket only."""
+    import pgserver
+
+    data = ROOT / ".pytest_cache" / "pgdata"
+    data.mkdir(parents=True, exist_ok=True)
+    server = pgserver.get_server(data, cleanup_mode="stop")  # type: ignore[attr-defined]
+    yield server
+    server.cleanup()
+
+
+_databases = iter(range(1_000_000))
+
+
+def fresh_database(server: Any) -> str:
+    """The URL of a new, empty database on ``server``."""
+    import psycopg
+
+    name = f"t{os.getpid()}_{next(_databases)}"
+    admin = server.get_uri()
+    with psycopg.connect(admin, autocommit=True) as c:
+        c.execute(f"DROP DATABASE IF EXISTS {name}")
+        c.execute(f"CREATE DATABASE {name}")
+    return str(admin.replace("/postgres?", f"/{name}?"))
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def store_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    """Where a fresh store lives: an SQLite file, then a PostgreSQL database."""
+    if request.param == "sqlite":
+        return str(tmp_path / "test.db")
+    return fresh_database(request.getfixturevalue("postgres"))
+
+
 @pytest.fixture
-def store(tmp_path: Path) -> Iterator[Store]:
-    s = open_store(str(tmp_path / "test.db"))
+def store(store_url: str) -> Iterator[Store]:
+    """A fresh store, once on each backend (SQLite, PostgreSQL)."""
+    s = open_store(store_url)
     yield s
     s.close()
 

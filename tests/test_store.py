@@ -54,11 +54,19 @@ def test_new_content_under_a_known_origin_supersedes(store: Store) -> None:
     assert store.doc_id_for_origin("https://x/1") == new.id
 
 
-def test_stored_paragraphs_are_immutable(store: SQLiteStore) -> None:
+def test_stored_paragraphs_are_immutable(store: Store) -> None:
     doc = make_doc("稀土", ("第一段。",))
     store.add_many([(doc, None)])
-    with pytest.raises(sqlite3.IntegrityError, match="immutable"):
-        store.conn.execute("UPDATE paragraphs SET text = 'x' WHERE doc_id = ?", (doc.id,))
+    if isinstance(store, SQLiteStore):
+        with pytest.raises(sqlite3.IntegrityError, match="immutable"):
+            store.conn.execute("UPDATE paragraphs SET text = 'x' WHERE doc_id = ?", (doc.id,))
+    else:
+        import psycopg
+
+        with pytest.raises(psycopg.errors.RaiseException, match="immutable"):
+            store.conn.execute(  # type: ignore[attr-defined]
+                "UPDATE paragraphs SET text = 'x' WHERE doc_id = %s", (doc.id,)
+            )
 
 
 def test_failed_batch_writes_nothing(store: Store) -> None:
@@ -120,3 +128,33 @@ def test_http_validators_round_trip(store: Store) -> None:
     assert store.http_validators("http://x/feed") == (None, None)
     store.save_http_validators("http://x/feed", '"v1"', "Wed, 24 Dec 2025 06:30:00 GMT")
     assert store.http_validators("http://x/feed") == ('"v1"', "Wed, 24 Dec 2025 06:30:00 GMT")
+
+
+def test_filtered_vector_search_returns_every_allowed_hit(store: Store) -> None:
+    """A selective filter must not starve an approximate index (pgvector HNSW)."""
+    import numpy as np
+
+    from newsdesk.model import IndexEntry
+    from newsdesk.search import dense_candidates
+
+    rng = np.random.default_rng(3)
+    vectors = rng.normal(size=(300, 16)).astype(np.float32)
+    vectors /= np.linalg.norm(vectors, axis=1, keepdims=True)
+    docs = [
+        make_doc(f"d{i}", (f"第{i}段。",), day=1 + i % 28, source="rare" if i % 60 == 0 else "s")
+        for i in range(300)
+    ]
+    entries = {
+        d.id: IndexEntry(d.id, d.title, d.text, vectors[i].tobytes(), "test-model")
+        for i, d in enumerate(docs)
+    }
+    store.add_many([(d, None) for d in docs], entries)
+    query = vectors[7]
+    found = dense_candidates(store, query, "test-model", DocumentFilter(source="rare"), 10)
+    allowed = [i for i in range(300) if i % 60 == 0]
+    assert len(found) == len(allowed) == 5
+    best = sorted(allowed, key=lambda i: -float(vectors[i] @ query))
+    assert [d for d, _ in found] == [docs[i].id for i in best]
+    unfiltered = dense_candidates(store, query, "test-model", None, 10)
+    assert unfiltered[0][0] == docs[7].id
+    assert len(unfiltered) == 10

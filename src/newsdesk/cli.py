@@ -391,7 +391,7 @@ def run_cmd(
     if backend:
         topic = topic.model_copy(update={"backend": backend})
     store = _store(db)
-    with topic_lock(topic.name), _stage(f"{topic.name}: summarize") as update:
+    with topic_lock(topic.name, store), _stage(f"{topic.name}: summarize") as update:
         digest = run_topic(
             store,
             topic,
@@ -654,6 +654,30 @@ def eval_citations_cmd(
         return
     for key, value in results.items():
         out.print(f"{key}: {value:.4f}", markup=False)
+
+
+@app.command("migrate")
+def migrate_cmd(
+    source: Annotated[str, typer.Option("--from", help="Store to copy: a path or URL.")],
+    target: Annotated[str, typer.Option("--to", help="Empty store to fill: a path or URL.")],
+    as_json: JsonOption = False,
+) -> None:
+    """Copy a whole store (documents, index, clusters, summaries, runs) and verify the counts."""
+    from newsdesk.store.migrate import migrate
+
+    src, dst = open_store(source), open_store(target)
+    try:
+        with _stage("copy") as update:
+            counts = migrate(src, dst, lambda table, n: update(n, None))
+    finally:
+        src.close()
+        dst.close()
+    if as_json:
+        _print_json({t: {"source": a, "target": b} for t, (a, b) in counts.items()})
+        return
+    for table, (a, b) in counts.items():
+        out.print(f"{table}: {a} -> {b}", markup=False)
+    out.print("every table matches", markup=False)
 
 
 @app.command("serve")

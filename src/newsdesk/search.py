@@ -148,8 +148,12 @@ def dense_candidates(
 
     Exact (numpy) below FAISS_MIN_VECTORS, approximate (faiss HNSW) above; a
     filtered approximate query over-fetches and falls back to the exact scan of
-    the allowed documents when too few of them come back.
+    the allowed documents when too few of them come back. A store with a
+    ``dense_search`` method (PostgreSQL: pgvector HNSW) answers it itself.
     """
+    server_side = getattr(store, "dense_search", None)
+    if server_side is not None:  # a store with its own vector index (pgvector)
+        return list(server_side(query_vector, model, flt, depth))
     ids, matrix = store.vectors(model)
     if not ids:
         return []

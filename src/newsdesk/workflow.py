@@ -345,18 +345,30 @@ def digest_dict_items(digest: Digest) -> list[dict[str, Any]]:
 
 
 @contextmanager
-def topic_lock(name: str) -> Iterator[None]:
-    """Hold the topic's lock file: one topic never runs twice at once, across processes."""
+def topic_lock(name: str, store: Store | None = None) -> Iterator[None]:
+    """Hold the topic's lock: one topic never runs twice at once.
+
+    A lock file (flock) covers the processes of this machine; a store shared
+    by several machines (PostgreSQL) adds its advisory lock on the topic.
+    """
     folder = config.home() / "locks"
     folder.mkdir(parents=True, exist_ok=True)
     safe = hashlib.sha256(name.encode()).hexdigest()[:16]
+    busy = f"topic {name!r} is already running in another process"
     with (folder / f"{safe}.lock").open("w") as f:
         try:
             fcntl.flock(f, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:
-            raise TopicBusy(f"topic {name!r} is already running in another process") from None
+            raise TopicBusy(busy) from None
         try:
-            yield
+            shared = getattr(store, "advisory_lock", None)
+            if shared is None:
+                yield
+            else:
+                with shared(f"topic:{name}") as taken:
+                    if not taken:
+                        raise TopicBusy(busy + " (on another machine sharing the store)")
+                    yield
         finally:
             fcntl.flock(f, fcntl.LOCK_UN)
 
@@ -393,7 +405,7 @@ def watch(
                 due[topic.name] = time.monotonic() + topic.schedule_minutes * 60
                 store = open_store()
                 try:
-                    with topic_lock(topic.name):
+                    with topic_lock(topic.name, store):
                         digest = run_topic(store, topic)
                     new = sum(i.new for i in digest.items)
                     n = len(digest.items)

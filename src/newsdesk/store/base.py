@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Protocol, runtime_checkable
@@ -24,6 +24,55 @@ class DocumentFilter:
     limit: int = 50
     offset: int = 0
     one_per_story: bool = False  # only the canonical document of each cluster
+
+
+# Every table a store holds, as ``newsdesk migrate`` copies it: one neutral
+# row shape per table, the same on every backend (vectors as float32 bytes).
+TABLES: dict[str, tuple[str, ...]] = {
+    "documents": (
+        "id",
+        "title",
+        "source",
+        "source_display",
+        "published_at",
+        "published_ts",
+        "language",
+        "url",
+        "fetched_at",
+        "n_paragraphs",
+        "cluster_id",
+        "superseded_by",
+    ),
+    "paragraphs": ("doc_id", "n", "text"),
+    "origins": ("origin", "doc_id"),
+    "http_cache": ("url", "etag", "last_modified", "fetched_at"),
+    "search_index": ("doc_id", "title_tokens", "body_tokens"),
+    "embeddings": ("doc_id", "model", "vector"),
+    "dedup": ("doc_id", "body_hash", "cluster_id", "reason"),
+    "lsh": ("band", "key", "doc_id"),
+    "clusters": ("id", "canonical_id", "size"),
+    "summaries": (
+        "doc_id",
+        "backend",
+        "model",
+        "prompt_version",
+        "language",
+        "summary",
+        "created_at",
+    ),
+    "runs": (
+        "id",
+        "topic",
+        "started_at",
+        "finished_at",
+        "status",
+        "items",
+        "new_items",
+        "summarized",
+        "message",
+        "digest",
+    ),
+}
 
 
 @runtime_checkable
@@ -187,6 +236,18 @@ class Store(Protocol):
         """Consistency problems found (empty when the store is sound)."""
         ...
 
+    def export_rows(self, table: str) -> Iterator[tuple[Any, ...]]:
+        """Every row of ``table`` (a key of TABLES) in its neutral shape."""
+        ...
+
+    def import_rows(self, table: str, rows: Iterable[tuple[Any, ...]]) -> int:
+        """Insert rows exported from another store (kept where present); returns how many."""
+        ...
+
+    def count_rows(self, table: str) -> int:
+        """How many rows ``table`` holds (``newsdesk migrate`` compares them)."""
+        ...
+
     def close(self) -> None:
         """Release the connection."""
         ...
@@ -197,3 +258,63 @@ def list_with_reposts(store: Store, flt: DocumentFilter) -> list[tuple[Document,
     docs = store.list_documents(flt)
     sizes = store.cluster_sizes([d.cluster_id for d in docs if d.cluster_id])
     return [(d, sizes[d.cluster_id][1] - 1 if d.cluster_id in sizes else 0) for d in docs]
+
+
+# --- shared by the stores: filters as SQL, rows as objects ----------------------------------
+
+DOC_COLUMNS = (
+    "id, title, source, source_display, published_at, language, url, fetched_at, cluster_id"
+)
+RUN_COLUMNS = TABLES["runs"][:-1]  # every column but the digest
+
+
+def filter_sql(flt: DocumentFilter, alias: str = "", mark: str = "?") -> tuple[str, list[Any]]:
+    """The WHERE clause of a filter over current documents (``mark``: the driver's placeholder)."""
+    a = alias
+    clauses = [f"{a}superseded_by IS NULL"]
+    args: list[Any] = []
+    if flt.source:
+        clauses.append(f"({a}source = {mark} OR lower({a}source_display) = lower({mark}))")
+        args += [flt.source, flt.source]
+    if flt.since:
+        clauses.append(f"{a}published_ts >= {mark}")
+        args.append(flt.since.timestamp())
+    if flt.until:
+        clauses.append(f"{a}published_ts < {mark}")
+        args.append(flt.until.timestamp())
+    if flt.language:
+        clauses.append(f"{a}language = {mark}")
+        args.append(flt.language)
+    if flt.one_per_story:
+        clauses.append(
+            f"({a}cluster_id IS NULL OR {a}id ="
+            f" (SELECT canonical_id FROM clusters c WHERE c.id = {a}cluster_id))"
+        )
+    return " AND ".join(clauses), args
+
+
+def document_from_row(row: Sequence[Any], paragraphs: Sequence[str]) -> Document:
+    """A Document from a row of DOC_COLUMNS and its paragraphs in order."""
+    return Document(
+        id=row[0],
+        title=row[1],
+        source=row[2],
+        source_display=row[3],
+        published_at=datetime.fromisoformat(row[4]) if row[4] else None,
+        language=row[5],
+        url=row[6],
+        fetched_at=datetime.fromisoformat(row[7]),
+        cluster_id=row[8],
+        paragraphs=tuple(paragraphs),
+    )
+
+
+def run_from_row(row: Sequence[Any]) -> dict[str, Any]:
+    """A run as a dict from a row of RUN_COLUMNS."""
+    import json
+
+    d = dict(zip(RUN_COLUMNS, row, strict=True))
+    d["id"] = int(d["id"])
+    d["items"] = json.loads(d["items"])
+    d["new_items"] = json.loads(d["new_items"])
+    return d

@@ -16,10 +16,14 @@ import numpy.typing as npt
 from newsdesk.errors import NotFound, StoreError
 from newsdesk.model import Document, IndexEntry, Outcome
 from newsdesk.store import migrations
-from newsdesk.store.base import DocumentFilter
-
-_DOC_COLUMNS = (
-    "id, title, source, source_display, published_at, language, url, fetched_at, cluster_id"
+from newsdesk.store.base import (
+    DOC_COLUMNS,
+    RUN_COLUMNS,
+    TABLES,
+    DocumentFilter,
+    document_from_row,
+    filter_sql,
+    run_from_row,
 )
 
 
@@ -185,7 +189,7 @@ class SQLiteStore:
     def get(self, doc_id: str) -> Document:
         """The document with this id or unique id prefix."""
         rows = self.conn.execute(
-            f"SELECT {_DOC_COLUMNS} FROM documents WHERE id >= ? AND id < ? LIMIT 2",
+            f"SELECT {DOC_COLUMNS} FROM documents WHERE id >= ? AND id < ? LIMIT 2",
             (doc_id, doc_id + "\uffff"),
         ).fetchall()
         if not rows or not doc_id:
@@ -203,7 +207,7 @@ class SQLiteStore:
         """Current documents, newest first (undated ones last)."""
         where, args = self._where(flt)
         rows = self.conn.execute(
-            f"SELECT {_DOC_COLUMNS} FROM documents WHERE {where}"
+            f"SELECT {DOC_COLUMNS} FROM documents WHERE {where}"
             " ORDER BY published_ts IS NULL, published_ts DESC, id LIMIT ? OFFSET ?",
             (*args, flt.limit, flt.offset),
         ).fetchall()
@@ -211,48 +215,14 @@ class SQLiteStore:
 
     @staticmethod
     def _where(flt: DocumentFilter, alias: str = "") -> tuple[str, list[Any]]:
-        a = alias
-        clauses = [f"{a}superseded_by IS NULL"]
-        args: list[Any] = []
-        if flt.source:
-            clauses.append(f"({a}source = ? OR {a}source_display = ? COLLATE NOCASE)")
-            args += [flt.source, flt.source]
-        if flt.since:
-            clauses.append(f"{a}published_ts >= ?")
-            args.append(flt.since.timestamp())
-        if flt.until:
-            clauses.append(f"{a}published_ts < ?")
-            args.append(flt.until.timestamp())
-        if flt.language:
-            clauses.append(f"{a}language = ?")
-            args.append(flt.language)
-        if flt.one_per_story:
-            clauses.append(
-                f"({a}cluster_id IS NULL OR {a}id ="
-                f" (SELECT canonical_id FROM clusters c WHERE c.id = {a}cluster_id))"
-            )
-        return " AND ".join(clauses), args
+        return filter_sql(flt, alias, "?")
 
     def _documents(self, rows: Sequence[tuple[Any, ...]]) -> list[Document]:
         paras: dict[str, list[str]] = {r[0]: [] for r in rows}
         sql = "SELECT doc_id, text FROM paragraphs WHERE doc_id IN ({}) ORDER BY doc_id, n"
         for doc_id, text in self._rows_in(sql, paras):
             paras[doc_id].append(text)
-        return [
-            Document(
-                id=r[0],
-                title=r[1],
-                source=r[2],
-                source_display=r[3],
-                published_at=datetime.fromisoformat(r[4]) if r[4] else None,
-                language=r[5],
-                url=r[6],
-                fetched_at=datetime.fromisoformat(r[7]),
-                cluster_id=r[8],
-                paragraphs=tuple(paras[r[0]]),
-            )
-            for r in rows
-        ]
+        return [document_from_row(r, paras[r[0]]) for r in rows]
 
     def count_documents(self) -> int:
         """How many current documents are stored."""
@@ -401,7 +371,7 @@ class SQLiteStore:
     def get_many(self, doc_ids: Sequence[str]) -> list[Document]:
         """Documents by exact id, in the order given (unknown ids are left out)."""
         rows = list(
-            self._rows_in(f"SELECT {_DOC_COLUMNS} FROM documents WHERE id IN ({{}})", doc_ids)
+            self._rows_in(f"SELECT {DOC_COLUMNS} FROM documents WHERE id IN ({{}})", doc_ids)
         )
         found = {d.id: d for d in self._documents(rows)}
         return [found[i] for i in doc_ids if i in found]
@@ -504,7 +474,7 @@ class SQLiteStore:
             "SELECT canonical_id FROM clusters WHERE id = ?", (cluster_id,)
         ).fetchone()
         rows = self.conn.execute(
-            f"SELECT {_DOC_COLUMNS} FROM documents WHERE cluster_id = ? AND superseded_by IS NULL"
+            f"SELECT {DOC_COLUMNS} FROM documents WHERE cluster_id = ? AND superseded_by IS NULL"
             " ORDER BY id = ? DESC, published_ts IS NULL, published_ts, id",
             (cluster_id, canonical[0] if canonical else ""),
         ).fetchall()
@@ -585,43 +555,25 @@ class SQLiteStore:
                 ),
             )
 
-    _RUN_COLUMNS = (
-        "id",
-        "topic",
-        "started_at",
-        "finished_at",
-        "status",
-        "items",
-        "new_items",
-        "summarized",
-        "message",
-    )
-
     def runs(self, topic: str | None = None, limit: int = 20) -> list[dict[str, Any]]:
         """Past runs, newest first (of one topic, or of all), without their digests."""
         where, args = ("WHERE topic = ?", [topic]) if topic else ("", [])
         rows = self.conn.execute(
-            f"SELECT {', '.join(self._RUN_COLUMNS)} FROM runs {where} ORDER BY id DESC LIMIT ?",
+            f"SELECT {', '.join(RUN_COLUMNS)} FROM runs {where} ORDER BY id DESC LIMIT ?",
             (*args, limit),
         ).fetchall()
-        return [self._run_row(row) for row in rows]
+        return [run_from_row(row) for row in rows]
 
     def run(self, run_id: int) -> dict[str, Any]:
         """One run with its digest (``{}`` for a run that wrote none)."""
         row = self.conn.execute(
-            f"SELECT {', '.join(self._RUN_COLUMNS)}, digest FROM runs WHERE id = ?", (run_id,)
+            f"SELECT {', '.join(RUN_COLUMNS)}, digest FROM runs WHERE id = ?", (run_id,)
         ).fetchone()
         if row is None:
             raise NotFound(f"no run {run_id} in {self.location}; `newsdesk runs` lists them")
-        out = self._run_row(row[:-1])
+        out = run_from_row(row[:-1])
         out["digest"] = json.loads(row[-1]) if row[-1] else {}
         return out
-
-    def _run_row(self, row: Sequence[Any]) -> dict[str, Any]:
-        d = dict(zip(self._RUN_COLUMNS, row, strict=True))
-        d["items"] = json.loads(d["items"])
-        d["new_items"] = json.loads(d["new_items"])
-        return d
 
     def check(self) -> list[str]:
         """Integrity problems: SQLite's own check, and documents missing paragraphs."""
@@ -633,6 +585,55 @@ class SQLiteStore:
         ):
             problems.append(f"document {doc_id}: {found} paragraphs stored, {expected} expected")
         return problems
+
+    # --- copying a whole store (newsdesk migrate) ----------------------------
+
+    def export_rows(self, table: str) -> Iterator[tuple[Any, ...]]:
+        """Every row of ``table`` (a key of TABLES) in its neutral shape."""
+        if table == "search_index":
+            sql = (
+                "SELECT d.id, f.title, f.body FROM doc_fts f"
+                " JOIN documents d ON d.rowid = f.rowid ORDER BY d.id"
+            )
+        else:
+            sql = f"SELECT {', '.join(TABLES[table])} FROM {table} ORDER BY 1"
+        yield from self.conn.execute(sql)
+
+    def import_rows(self, table: str, rows: Iterable[tuple[Any, ...]]) -> int:
+        """Insert rows exported from another store (kept where present); returns how many."""
+        cols = TABLES[table]
+        n = 0
+        with self.transaction() as c:
+            if table == "search_index":
+                for doc_id, title, body in rows:
+                    rowid = c.execute("SELECT rowid FROM documents WHERE id = ?", (doc_id,))
+                    row = rowid.fetchone()
+                    if row:
+                        c.execute("DELETE FROM doc_fts WHERE rowid = ?", (row[0],))
+                        c.execute(
+                            "INSERT INTO doc_fts (rowid, title, body) VALUES (?, ?, ?)",
+                            (row[0], title, body),
+                        )
+                        n += 1
+                return n
+            later: list[tuple[str, str]] = []
+            marks = ", ".join("?" * len(cols))
+            for row in rows:
+                if table == "documents" and row[-1] is not None:  # superseded_by: after all
+                    later.append((row[-1], row[0]))
+                    row = (*row[:-1], None)
+                c.execute(
+                    f"INSERT OR IGNORE INTO {table} ({', '.join(cols)}) VALUES ({marks})", row
+                )
+                n += 1
+            c.executemany("UPDATE documents SET superseded_by = ? WHERE id = ?", later)
+        self._vectors = None
+        return n
+
+    def count_rows(self, table: str) -> int:
+        """How many rows ``table`` holds."""
+        name = "doc_fts" if table == "search_index" else table
+        return int(self.conn.execute(f"SELECT count(*) FROM {name}").fetchone()[0])
 
     def close(self) -> None:
         """Close the connection."""

@@ -53,7 +53,7 @@ class Jobs:
             store = self.open_store()
             progress = Progress()
             try:
-                with topic_lock(topic.name):
+                with topic_lock(topic.name, store):
 
                     def on_start(run_id: int) -> None:
                         with self._lock:
