@@ -60,6 +60,20 @@ DbOption = Annotated[
     typer.Option("--db", help="Database path or URL (default: $NEWSDESK_DB or ~/.newsdesk)."),
 ]
 JsonOption = Annotated[bool, typer.Option("--json", help="Print one JSON document on stdout.")]
+ClusterOption = Annotated[
+    str | None,
+    typer.Option(
+        "--cluster", help="Send per-document work to this Dask scheduler (tcp://HOST:PORT)."
+    ),
+]
+
+
+def _cluster(address: str | None) -> Any:
+    if not address:
+        return None
+    from newsdesk.cluster import connect
+
+    return connect(address)
 
 
 @contextmanager
@@ -110,10 +124,16 @@ def ingest_cmd(
         bool,
         typer.Option("--no-embed", help="Skip vectors now (faster); `newsdesk index` adds them."),
     ] = False,
+    cluster: ClusterOption = None,
 ) -> None:
     """Ingest articles; prints counts of added, updated, duplicate and failed items."""
     store = _store(db)
-    options = IngestOptions(mapping=parse_mapping(mapping), source=source, embed=not no_embed)
+    options = IngestOptions(
+        mapping=parse_mapping(mapping),
+        source=source,
+        embed=not no_embed,
+        cluster=_cluster(cluster),
+    )
     with Progress(
         TextColumn("ingest"),
         BarColumn(),
@@ -338,6 +358,7 @@ def summarize_cmd(
         bool, typer.Option(help="Keep claims the judge rejects, marked (unverified).")
     ] = False,
     no_judge: Annotated[bool, typer.Option("--no-judge", help="Skip the support judge.")] = False,
+    cluster: ClusterOption = None,
 ) -> None:
     """Write the cited brief of each document; every citation is checked first."""
     if fmt not in ("text", "md", "json"):
@@ -359,7 +380,7 @@ def summarize_cmd(
             finished.append(summary.doc_id)
             update(len(finished), None)
 
-        summaries = summarize(store, ids, options, progress=advance)
+        summaries = summarize(store, ids, options, progress=advance, cluster=_cluster(cluster))
     docs = {d.id: d for d in store.get_many(ids)}
     if fmt == "json":
         _print_json(
@@ -382,6 +403,7 @@ def run_cmd(
     backend: Annotated[
         str | None, typer.Option(help="Override the topic's summary backend.")
     ] = None,
+    cluster: ClusterOption = None,
 ) -> None:
     """Run a topic: pull, dedup, search, summarize what is new, write and print the digest."""
     from newsdesk.render import digest_text
@@ -398,6 +420,7 @@ def run_cmd(
             progress=lambda stage, done, total: (
                 update(done, total) if stage == "summarize" else None
             ),
+            cluster=_cluster(cluster),
         )
     sys.stdout.write(digest_text(digest))
     new = sum(i.new for i in digest.items)

@@ -127,6 +127,12 @@ SETTINGS: tuple[Setting, ...] = (
         "empty means <home>/sources.toml if it exists.",
     ),
     Setting(
+        "judge_threshold",
+        "0.5",
+        "NEWSDESK_JUDGE_THRESHOLD",
+        "P(YES) at which the support judge accepts a claim (where the model reports it).",
+    ),
+    Setting(
         "topics",
         "",
         "NEWSDESK_TOPICS",

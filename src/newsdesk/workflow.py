@@ -194,11 +194,13 @@ def run_topic(
     topic: Topic,
     progress: Progress | None = None,
     started_run: Callable[[int], None] | None = None,
+    cluster: Any = None,
 ) -> Digest:
     """Pull, dedup, search, summarize what is new, record the run, write the digest.
 
     ``started_run`` is told the run's id as soon as it is recorded (the web app
-    answers a "run now" with it while the run goes on).
+    answers a "run now" with it while the run goes on). With ``cluster`` (a Dask
+    client) pulling and summarizing run on its workers.
     """
     started = time.perf_counter()
     run_id = store.start_run(topic.name)
@@ -213,7 +215,7 @@ def run_topic(
         if topic.sources:
             base = Path(topic.path).parent if topic.path else Path.cwd()
             inputs = [s if "://" in s else str((base / s).resolve()) for s in topic.sources]
-            report = ingest(inputs, store, IngestOptions())
+            report = ingest(inputs, store, IngestOptions(cluster=cluster))
             ingested = report.summary()
         if progress:
             progress("pull", 1, 1)
@@ -230,7 +232,9 @@ def run_topic(
                 progress("summarize", len(done), len(picked))
 
         before = {d.id: _cached(store, d.id, options) for d, _, _ in picked}
-        summaries = summarize(store, [d.id for d, _, _ in picked], options, progress=tick)
+        summaries = summarize(
+            store, [d.id for d, _, _ in picked], options, progress=tick, cluster=cluster
+        )
         items = [
             Item(doc, s, score, reposts, new=doc.id not in seen)
             for (doc, score, reposts), s in zip(picked, summaries, strict=True)

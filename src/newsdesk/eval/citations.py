@@ -36,19 +36,28 @@ def _words(text: str) -> set[str]:
     return set(_WORD.findall(text.lower())) - {"the", "a", "an", "of", "to", "in", "and", "is"}
 
 
-def judge_pairs(path: Path, n: int) -> list[tuple[str, str, bool]]:
-    """Up to n positive and n negative (paragraph, sentence, supported) pairs, in file order."""
+MIN_WORDS = 4  # the gold splits off stray fragments (a lone '"'): they state nothing
+
+
+def judge_pairs(path: Path, n: int, skip_articles: int = 0) -> list[tuple[str, str, bool]]:
+    """Up to n positive and n negative (paragraph, sentence, supported) pairs, in file order.
+
+    ``skip_articles`` starts further into the file: the judge's threshold is
+    chosen on pairs from articles after those the evaluation reads.
+    """
     pos: list[tuple[str, str, bool]] = []
     neg: list[tuple[str, str, bool]] = []
     with path.open(encoding="utf-8") as f:
-        for line in f:
+        for k, line in enumerate(f):
+            if k < skip_articles:
+                continue
             art = json.loads(line)
             paras = art["paragraphs"]
             for item in art.get("summary_sentences", []):
                 gold = [i for i in item["paragraph_indices"] if 0 <= i < len(paras)]
-                if not gold:
-                    continue
                 sentence = item["sentence"]
+                if not gold or len(sentence.split()) < MIN_WORDS:
+                    continue
                 if len(pos) < n:
                     pos.append((paras[gold[0]], sentence, True))
                 others = [i for i in range(len(paras)) if i not in gold and len(paras[i]) > 80]
@@ -59,6 +68,21 @@ def judge_pairs(path: Path, n: int) -> list[tuple[str, str, bool]]:
             if len(pos) >= n and len(neg) >= n:
                 break
     return pos + neg
+
+
+def articles_used(path: Path, n: int) -> int:
+    """How many articles from the start of the file the n + n evaluation pairs draw on."""
+    pos = neg = 0
+    with path.open(encoding="utf-8") as f:
+        for k, line in enumerate(f, start=1):
+            art = json.loads(line)
+            for item in art.get("summary_sentences", []):
+                if item["paragraph_indices"] and len(item["sentence"].split()) >= MIN_WORDS:
+                    pos += 1
+                    neg += 1
+            if pos >= n and neg >= n:
+                return k
+    return k
 
 
 def evaluate_judge(

@@ -8,6 +8,7 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 from urllib.parse import unquote, urlsplit
 
 from newsdesk import dedup
@@ -49,6 +50,7 @@ class IngestOptions:
     embedder: Embedder | None = None  # default: the `embedder` setting
     segmenter: Segmenter | None = None
     dedup: bool = True  # cluster reposts as documents are stored
+    cluster: Any = None  # a Dask client: per-document work goes to its workers
 
     def active_embedder(self) -> Embedder | None:
         """The embedder to use at ingest, or None when embedding is off."""
@@ -159,23 +161,75 @@ class _Batcher:
     def flush(self) -> None:
         if not self.pending:
             return
-        # Index only what is new: re-ingesting a corpus costs no embedding.
-        stored = self.store.existing_ids(doc.id for doc, _, _ in self.pending)
-        new = {doc.id: doc for doc, _, _ in self.pending if doc.id not in stored}
-        entries = index_entries(list(new.values()), self.segmenter, self.embedder)
-        outcomes = self.store.add_many(
-            [(doc, raw.origin) for doc, raw, _ in self.pending], {e.doc_id: e for e in entries}
-        )
-        if self.dedup:
-            fresh = {
-                doc.id: doc
-                for (doc, _, _), outcome in zip(self.pending, outcomes, strict=True)
-                if outcome in (Outcome.ADDED, Outcome.UPDATED)
-            }
-            dedup.assign(self.store, list(fresh.values()))
+        docs = [(doc, raw.origin) for doc, raw, _ in self.pending]
+        outcomes = write_batch(self.store, docs, self.segmenter, self.embedder, self.dedup)
         for (doc, raw, warnings), outcome in zip(self.pending, outcomes, strict=True):
             self.note(ItemReport(raw.where, outcome, doc.id, warnings=tuple(warnings)))
         self.pending = []
+
+
+class _RemoteBatcher(_Batcher):
+    """Sends raw articles to Dask workers BATCH at a time; reports come back in order."""
+
+    def __init__(
+        self, store: Store, report: IngestReport, progress: Progress | None, opts: IngestOptions
+    ) -> None:
+        super().__init__(store, report, progress, opts)
+        from newsdesk.cluster import settings_env
+
+        self.client = opts.cluster
+        self.embed = opts.embed
+        self.env = settings_env()
+        self.raws: list[tuple[RawArticle, str | None]] = []
+        self.futures: list[Any] = []
+
+    def add(self, raw: RawArticle, source: str | None) -> None:
+        self.raws.append((raw, source))
+        if len(self.raws) >= BATCH:
+            self.flush()
+
+    def flush(self) -> None:
+        from newsdesk.cluster import remote_batch
+
+        if self.raws:
+            self.futures.append(
+                self.client.submit(
+                    remote_batch, self.store.location, self.raws, self.env, self.embed, pure=False
+                )
+            )
+            self.raws = []
+
+    def finish(self) -> None:
+        """Wait for every batch; note its reports in the order the batches were sent."""
+        for future in self.futures:
+            reports, removed = future.result()
+            self.report.boilerplate_removed += removed
+            for item in reports:
+                self.note(item)
+        self.futures = []
+
+
+def write_batch(
+    store: Store,
+    docs: Sequence[tuple[Document, str | None]],
+    segmenter: Segmenter | None,
+    embedder: Embedder | None,
+    cluster: bool,
+) -> list[Outcome]:
+    """Index the new documents, store the batch in one transaction, cluster what was added."""
+    # Index only what is new: re-ingesting a corpus costs no embedding.
+    stored = store.existing_ids(doc.id for doc, _ in docs)
+    new = {doc.id: doc for doc, _ in docs if doc.id not in stored}
+    entries = index_entries(list(new.values()), segmenter, embedder)
+    outcomes = store.add_many(list(docs), {e.doc_id: e for e in entries})
+    if cluster:
+        fresh = {
+            doc.id: doc
+            for (doc, _), outcome in zip(docs, outcomes, strict=True)
+            if outcome in (Outcome.ADDED, Outcome.UPDATED)
+        }
+        dedup.assign(store, list(fresh.values()))
+    return outcomes
 
 
 def ingest(
@@ -192,7 +246,11 @@ def ingest(
     opts = options or IngestOptions()
     started = time.perf_counter()
     report = IngestReport()
-    batch = _Batcher(store, report, progress, opts)
+    batch = (
+        _Batcher(store, report, progress, opts)
+        if opts.cluster is None
+        else _RemoteBatcher(store, report, progress, opts)
+    )
     urls: list[str] = []
     local: list[Path] = []
     for item in inputs:
@@ -216,6 +274,8 @@ def ingest(
     if follow:
         _follow_links(follow, batch, opts, store)
     batch.flush()
+    if isinstance(batch, _RemoteBatcher):
+        batch.finish()
     if opts.dedup:
         dedup.cluster_unassigned(store)  # documents a killed run stored but did not cluster
     report.seconds = time.perf_counter() - started

@@ -14,6 +14,7 @@ from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
+from typing import Any
 
 from newsdesk import config
 from newsdesk.errors import ModelError
@@ -80,9 +81,16 @@ def summarize(
     *,
     llm: LLM | None = None,
     progress: Callable[[Summary], None] | None = None,
+    cluster: Any = None,
 ) -> list[Summary]:
-    """Briefs of stored documents, from the cache where possible; new ones are cached."""
+    """Briefs of stored documents, from the cache where possible; new ones are cached.
+
+    With ``cluster`` (a Dask client) the briefs are written on its workers,
+    which cache them in the shared store.
+    """
     opts = (options or SummaryOptions()).resolved()
+    if cluster is not None:
+        return _summarize_remote(store, doc_ids, opts, cluster, progress)
     out = []
     for doc_id in doc_ids:
         doc = store.get(doc_id)
@@ -99,6 +107,29 @@ def summarize(
             # Cached under the language asked for (an extractive brief stays in the
             # source language); a fallback is not cached, so the model is retried.
             store.save_summary({**summary.to_dict(), "cache_language": opts.language})
+        out.append(summary)
+        if progress:
+            progress(summary)
+    return out
+
+
+def _summarize_remote(
+    store: Store,
+    doc_ids: Sequence[str],
+    opts: SummaryOptions,
+    cluster: Any,
+    progress: Callable[[Summary], None] | None,
+) -> list[Summary]:
+    from newsdesk.cluster import remote_summarize, settings_env
+
+    env = settings_env()
+    futures = [
+        cluster.submit(remote_summarize, store.location, store.get(i).id, opts, env, pure=False)
+        for i in doc_ids
+    ]
+    out = []
+    for future in futures:
+        summary = Summary.from_dict(future.result())
         out.append(summary)
         if progress:
             progress(summary)

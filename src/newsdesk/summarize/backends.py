@@ -9,6 +9,7 @@ validation once. Backends are chosen by name (``--backend``) from the
 from __future__ import annotations
 
 import json
+import math
 import os
 import socket
 import threading
@@ -50,6 +51,10 @@ class BaseLLM:
     def _chat(self, messages: Messages, schema: dict[str, object], max_tokens: int) -> str:
         raise NotImplementedError
 
+    def yes_probability(self, messages: Messages) -> float | None:
+        """P(YES) against NO as the first answer token, or None where the backend cannot tell."""
+        return None
+
     def complete_json(
         self, messages: Messages, schema: dict[str, object], max_tokens: int
     ) -> dict[str, Any]:
@@ -68,6 +73,17 @@ class BaseLLM:
                 return data
             problem = f"JSON without the fields {required}: {raw[:120]!r}"
         raise ModelError(f"{self.name} model {self.model} returned {problem}")
+
+
+def yes_share(top_logprobs: list[dict[str, Any]]) -> float | None:
+    """P(YES) / (P(YES) + P(NO)) from a token's top log-probabilities (any case, spaces)."""
+    mass = {"YES": 0.0, "NO": 0.0}
+    for alt in top_logprobs:
+        word = str(alt.get("token", "")).strip().upper()
+        if word in mass:
+            mass[word] += math.exp(float(alt.get("logprob", -100.0)))
+    total = mass["YES"] + mass["NO"]
+    return mass["YES"] / total if total > 0 else None
 
 
 def _strip_fences(raw: str) -> str:
@@ -113,6 +129,7 @@ class OpenAILLM(BaseLLM):
         self.timeout = timeout or config.get_float("llm_timeout")
         self._slots = threading.BoundedSemaphore(concurrency or config.get_int("llm_concurrency"))
         self._format = 0
+        self._no_logprobs = False
         self._client = httpx.Client(timeout=self.timeout, transport=transport)
 
     def _payload(
@@ -142,6 +159,30 @@ class OpenAILLM(BaseLLM):
                 },
             ]
         return payload
+
+    def yes_probability(self, messages: Messages) -> float | None:
+        """From the server's log-probabilities of the first token (None if it gives none)."""
+        if self._no_logprobs:
+            return None
+        payload = {
+            "model": self.model,
+            "messages": messages,
+            "max_tokens": 1,
+            "temperature": 0,
+            "logprobs": True,
+            "top_logprobs": 10,
+        }
+        headers = {"Authorization": f"Bearer {self.api_key}"} if self.api_key else {}
+        try:
+            with self._slots:
+                resp = self._client.post(
+                    f"{self.base_url}/chat/completions", json=payload, headers=headers
+                )
+            top = resp.json()["choices"][0]["logprobs"]["content"][0]["top_logprobs"]
+        except (httpx.HTTPError, ValueError, KeyError, IndexError, TypeError):
+            self._no_logprobs = True  # ask the JSON question from now on
+            return None
+        return yes_share(top)
 
     def _chat(self, messages: Messages, schema: dict[str, object], max_tokens: int) -> str:
         url = f"{self.base_url}/chat/completions"
@@ -239,6 +280,30 @@ class LocalLLM(BaseLLM):
         self.usage[0] += int(used.get("prompt_tokens", 0))
         self.usage[1] += int(used.get("completion_tokens", 0))
         return str(result["choices"][0]["message"]["content"] or "")
+
+    def yes_probability(self, messages: Messages) -> float | None:
+        """From llama.cpp's log-probabilities of the first answer token (one token generated)."""
+        with self._lock:
+            started = time.perf_counter()
+            result = self.server().handle_chat_completions(
+                {
+                    "messages": messages,
+                    "max_tokens": 1,
+                    "temperature": 0,
+                    "logprobs": True,
+                    "top_logprobs": 10,
+                    "cache_prompt": True,
+                }
+            )
+            self.usage[2] += time.perf_counter() - started
+        try:
+            top = result["choices"][0]["logprobs"]["content"][0]["top_logprobs"]
+        except (KeyError, IndexError, TypeError):
+            return None
+        used = result.get("usage") or {}
+        self.usage[0] += int(used.get("prompt_tokens", 0))
+        self.usage[1] += int(used.get("completion_tokens", 0))
+        return yes_share(top)
 
 
 def free_port() -> int:

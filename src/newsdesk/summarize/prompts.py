@@ -83,6 +83,9 @@ JUDGE_SYSTEM = (
 )
 
 
+JUDGE_ONE_WORD = " Answer YES or NO."
+
+
 def judge_request(passage: str, claim: str) -> str:
     """Ask whether a passage supports a claim."""
     return f"Passage: {passage}\n\nClaim: {claim}\n\nDoes the passage support the claim?"

@@ -16,6 +16,7 @@ import re
 from dataclasses import replace
 from typing import Protocol
 
+from newsdesk import config
 from newsdesk.errors import ModelError
 from newsdesk.model import Document
 from newsdesk.summarize import prompts
@@ -37,13 +38,42 @@ class Judge(Protocol):
 
 
 class LLMJudge:
-    """The language model as the support judge: YES or NO, constrained by a schema."""
+    """The language model as the support judge.
 
-    def __init__(self, llm: LLM) -> None:
+    Where the backend reports log-probabilities (llama.cpp, most OpenAI-compatible
+    servers), the judge reads P(YES) of a one-token answer and says YES only at
+    ``threshold`` or above: a small model leans to YES, and a threshold above
+    0.5, chosen on held-out pairs, corrects that. Elsewhere it asks for a
+    schema-constrained YES or NO.
+    """
+
+    def __init__(self, llm: LLM, threshold: float | None = None) -> None:
         self.llm = llm
+        self.threshold = threshold if threshold is not None else config.get_float("judge_threshold")
+
+    def score(self, passage: str, claim: str) -> float | None:
+        """P(YES) from the model, or None where the backend cannot tell."""
+        ask = getattr(self.llm, "yes_probability", None)
+        if ask is None:
+            return None
+        messages = [
+            {"role": "system", "content": prompts.JUDGE_SYSTEM},
+            {
+                "role": "user",
+                "content": prompts.judge_request(passage, claim) + prompts.JUDGE_ONE_WORD,
+            },
+        ]
+        try:
+            p = ask(messages)
+        except ModelError:
+            return None
+        return float(p) if p is not None else None
 
     def supports(self, passage: str, claim: str) -> bool:
         """Ask the model; an unusable answer counts as NO."""
+        p = self.score(passage, claim)
+        if p is not None:
+            return p >= self.threshold
         messages = [
             {"role": "system", "content": prompts.JUDGE_SYSTEM},
             {"role": "user", "content": prompts.judge_request(passage, claim)},
