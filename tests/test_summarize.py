@@ -276,6 +276,40 @@ def test_local_model_and_openai_backend_against_a_real_llama_cpp_server(
         8,
     )
     assert answer["answer"] in ("YES", "NO")
+    # the judge reads P(YES) from log-probabilities, in-process and over HTTP alike
+    from newsdesk.summarize.verify import LLMJudge
+
+    passage = "[3] 据海关数据，今年前11个月中国稀土永磁体出口量为5.2万吨，同比下降约4%。"
+    for llm in (local, remote):
+        judge = LLMJudge(llm)
+        yes = judge.score(passage, "China's rare-earth magnet exports fell about 4 percent.")
+        no = judge.score(passage, "China's rare-earth magnet exports rose 50 percent.")
+        assert yes is not None
+        assert no is not None
+        assert yes > judge.threshold > no
+
+
+def test_judge_threshold_on_log_probabilities() -> None:
+    from newsdesk.summarize.backends import yes_share
+    from newsdesk.summarize.verify import LLMJudge
+
+    assert yes_share([{"token": "NO", "logprob": -0.1}, {"token": " YES", "logprob": -2.4}]) == (
+        pytest.approx(0.0911, abs=1e-3)
+    )
+    assert yes_share([{"token": "Maybe", "logprob": -0.1}]) is None
+
+    class Sure(ScriptedLLM):
+        def __init__(self, p: float) -> None:
+            super().__init__()
+            self.p = p
+
+        def yes_probability(self, messages: Any) -> float | None:
+            return self.p
+
+    assert LLMJudge(Sure(0.69), threshold=0.7).supports("p", "c") is False
+    assert LLMJudge(Sure(0.71), threshold=0.7).supports("p", "c") is True
+    # without log-probabilities the schema-constrained YES/NO decides
+    assert LLMJudge(ScriptedLLM()).supports("p", "WRONG claim") is False
 
 
 def test_cli_summarize_extractive_prints_the_seed_layout(tmp_path: Path) -> None:

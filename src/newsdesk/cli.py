@@ -728,12 +728,17 @@ def serve_cmd(
     web_app = create_app(db, topics, token or None)
     web = web_app.state.web
     url = f"http://{host if ':' not in host else f'[{host}]'}:{port}"
-    err.print(f"newsdesk at {url}/topics · store {web.db} · topics {web.topics}", markup=False)
+    err.print(
+        f"newsdesk at {url}/topics · store {web.db} · topics {web.topics}",
+        markup=False,
+        soft_wrap=True,
+    )
     if not token:
         err.print(
             f"writes (run now, topic edits) need this session's token: open "
             f"{url}/login?token={web.token} once, or send 'Authorization: Bearer {web.token}'",
             markup=False,
+            soft_wrap=True,
         )
     uvicorn.run(web_app, host=host, port=port, log_level="warning")
 
