@@ -332,3 +332,40 @@ def test_cli_summarize_extractive_prints_the_seed_layout(tmp_path: Path) -> None
     )
     data = json.loads(as_json.stdout)
     assert all(c["verdict"] == "supported" for g in data["groups"] for c in g["points"])
+
+
+def test_myriad_units_are_written_out_for_the_model_and_the_judge() -> None:
+    from newsdesk.summarize.prompts import group_request, judge_request, plain_numbers
+
+    assert (
+        plain_numbers("出口量为5.2万吨，总投资约62亿元")
+        == "出口量为52,000吨，总投资约6.2 billion元"
+    )
+    assert plain_numbers("9.38万吨，5000万元，3万亿") == "93,800吨，50 million元，3 trillion"
+    assert "52,000吨" in group_request(["出口量为5.2万吨。"], "en")
+    assert "52,000吨" in judge_request("[3] 出口量为5.2万吨。", "Exports were 52,000 tonnes.")
+
+
+def test_attributions_and_quote_tails_are_not_points() -> None:
+    from newsdesk.summarize.plan import sentences
+
+    para = (
+        "“原矿价格太高，我们现在已经停止采购原矿了，生产中重稀土的企业普遍如此。”"
+        "江西赣州一家大型稀土冶炼公司高层昨天向《第一财经日报》透露。"
+        "据海关数据，今年前11个月出口量为5.2万吨。"
+    )
+    doc = Document(
+        id="x",
+        title="t",
+        paragraphs=(para,),
+        source="s",
+        source_display="S",
+        published_at=None,
+        language="zh",
+        url=None,
+        fetched_at=datetime(2025, 1, 1, tzinfo=UTC),
+    )
+    texts = [s.text for s in sentences(doc)]
+    assert texts[0].endswith("普遍如此。”")  # the closing quote stays with its sentence
+    assert not any("透露" in t for t in texts)  # who said it is not a point
+    assert texts[-1] == "据海关数据，今年前11个月出口量为5.2万吨。"

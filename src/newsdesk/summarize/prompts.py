@@ -5,13 +5,14 @@ PROMPT_VERSION is part of the summary cache key: change it with any prompt.
 
 from __future__ import annotations
 
+import re
 from functools import lru_cache
 from importlib.resources import files
 from pathlib import Path
 
 from newsdesk import config
 
-PROMPT_VERSION = "2026-11-28.2"
+PROMPT_VERSION = "2026-11-28.3"
 
 LANGUAGES = {"en": "English", "zh": "Simplified Chinese"}
 
@@ -47,9 +48,34 @@ def system_prompt(language: str) -> str:
     return "\n".join(rules)
 
 
+_CN_NUMBER = re.compile(r"(\d+(?:\.\d+)?)\s*(万亿|亿|万)")
+_UNITS = {"万": 1e4, "亿": 1e8, "万亿": 1e12}
+
+
+def plain_numbers(text: str) -> str:
+    """Chinese myriad units as plain figures: 5.2万吨 -> 52,000吨, 62亿元 -> 6.2 billion元.
+
+    Measured: the 1.5B model renders 万 (10,000) as "million" (5.2万吨 became
+    "5.2 million tonnes"). The model reads, and the judge checks against, the
+    same sentence with the figure written out; the value is unchanged.
+    """
+
+    def plain(m: re.Match[str]) -> str:
+        value = round(float(m.group(1)) * _UNITS[m.group(2)], 2)
+        if value >= 1e12:
+            return f"{value / 1e12:.4g} trillion"
+        if value >= 1e9:
+            return f"{value / 1e9:.4g} billion"
+        if value >= 1e6:
+            return f"{value / 1e6:.4g} million"
+        return f"{value:,.0f}" if value == int(value) else f"{value:,.2f}"
+
+    return _CN_NUMBER.sub(plain, text)
+
+
 def group_request(sentences: list[str], language: str) -> str:
     """Ask for a heading and one rewritten sentence per input sentence."""
-    numbered = "\n".join(f"{i}. {s}" for i, s in enumerate(sentences, start=1))
+    numbered = "\n".join(f"{i}. {plain_numbers(s)}" for i, s in enumerate(sentences, start=1))
     target = LANGUAGES.get(language, language)
     return (
         f"Sentences:\n{numbered}\n\n"
@@ -62,7 +88,7 @@ def core_request(title: str, sentence: str, language: str) -> str:
     """Ask for the core viewpoint: one sentence saying what the article reports."""
     target = LANGUAGES.get(language, language)
     return (
-        f"Title: {title}\nKey sentence: {sentence}\n\n"
+        f"Title: {title}\nKey sentence: {plain_numbers(sentence)}\n\n"
         f'Return JSON: "core", one {target} sentence of at most 40 words saying what the '
         "key sentence reports, using only its facts (the title is context for names)."
     )
@@ -88,7 +114,10 @@ JUDGE_ONE_WORD = " Answer YES or NO."
 
 def judge_request(passage: str, claim: str) -> str:
     """Ask whether a passage supports a claim."""
-    return f"Passage: {passage}\n\nClaim: {claim}\n\nDoes the passage support the claim?"
+    return (
+        f"Passage: {plain_numbers(passage)}\n\nClaim: {claim}\n\n"
+        "Does the passage support the claim?"
+    )
 
 
 def group_schema(n: int) -> dict[str, object]:
