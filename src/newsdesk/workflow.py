@@ -294,15 +294,12 @@ def _overview(store: Store, digest: Digest, previous: dict[str, Any] | None) -> 
 
 
 def _cached(store: Store, doc_id: str, options: SummaryOptions) -> bool:
-    from newsdesk.summarize import _model_name
-    from newsdesk.summarize.prompts import PROMPT_VERSION
+    from newsdesk.summarize import cached_summary
 
-    opts = options.resolved()
     try:
-        model = _model_name(opts, None)
+        return cached_summary(store, doc_id, options) is not None
     except NewsdeskError:
         return False
-    return store.get_summary(doc_id, opts.backend, model, PROMPT_VERSION, opts.language) is not None
 
 
 def write_outputs(digest: Digest) -> list[str]:

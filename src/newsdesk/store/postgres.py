@@ -169,6 +169,11 @@ def _vector_text(vector: npt.NDArray[np.float32]) -> str:
     return "[" + ",".join(f"{float(x):.7g}" for x in vector) + "]"
 
 
+def _searchable(tokens: Iterable[str]) -> set[str]:
+    """The tokens that leave a tsquery operand once quotes and backslashes are gone."""
+    return {t for t in tokens if t.replace("'", "").replace("\\", "").strip()}
+
+
 def _tsquery_term(token: str) -> str:
     """One token as a quoted tsquery operand ('' doubles a quote)."""
     return "'" + token.replace("\\", "").replace("'", "''") + "'"
@@ -468,7 +473,7 @@ class PostgresStore:
         counting double, IDF over every indexed document), computed from the
         tsvector's positions and weights, so both stores rank alike.
         """
-        terms = sorted({t.lower() for t in tokens if t.replace("'", "").replace("\\", "").strip()})
+        terms = sorted({t.lower() for t in _searchable(tokens)})
         if not terms:
             return []
         query = " | ".join(_tsquery_term(t) for t in terms)
@@ -497,7 +502,7 @@ class PostgresStore:
         row = self._one("SELECT count(*) FROM doc_fts")
         total = int(row[0]) if row else 0
         out: dict[str, int] = {}
-        for w in {t for t in tokens if t.replace("'", "").replace("\\", "").strip()}:
+        for w in _searchable(tokens):
             r = self._one(
                 "SELECT count(*) FROM doc_fts WHERE tsv @@ to_tsquery('simple', %s)",
                 (_tsquery_term(w),),

@@ -136,6 +136,13 @@ def _summarize_remote(
     return out
 
 
+def cached_summary(store: Store, doc_id: str, options: SummaryOptions) -> dict[str, Any] | None:
+    """The cached brief of a stored document under these options, or None."""
+    opts = options.resolved()
+    model = _model_name(opts, None)
+    return store.get_summary(doc_id, opts.backend, model, prompts.PROMPT_VERSION, opts.language)
+
+
 def _model_name(opts: SummaryOptions, llm: LLM | None) -> str:
     if opts.backend == "extractive":
         return "none"

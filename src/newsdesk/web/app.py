@@ -15,7 +15,6 @@ import html
 import os
 import secrets
 import tempfile
-import tomllib
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from datetime import datetime
@@ -457,14 +456,12 @@ def create_app(
     @app.get("/api/summaries/{doc_id}", tags=["summaries"])
     def get_summary(doc_id: str, backend: str = "", language: str = "") -> dict[str, Any]:
         """The cached brief of a document (404 if none yet: POST /api/summaries writes one)."""
-        from newsdesk.summarize import SummaryOptions, _model_name
-        from newsdesk.summarize.prompts import PROMPT_VERSION
+        from newsdesk.summarize import SummaryOptions, cached_summary
 
         opts = SummaryOptions(backend=backend, language=language).resolved()
         with web.store() as store:
             doc = store.get(doc_id)
-            model = _model_name(opts, None)
-            cached = store.get_summary(doc.id, opts.backend, model, PROMPT_VERSION, opts.language)
+            cached = cached_summary(store, doc.id, opts)
         if cached is None:
             raise NotFound(
                 f"no {opts.backend} {opts.language} brief of {doc.id} yet: "
@@ -494,12 +491,8 @@ def create_app(
 def _save_topic(web: Web, name: str, text: str) -> dict[str, Any]:
     """Validate and write a topic file atomically; errors name the field."""
     path = topic_path(web.topics, name)
-    try:
-        sources = tomllib.loads(text).get("sources", [])
-    except tomllib.TOMLDecodeError as e:
-        raise ConfigError(f"topic {name!r}: not valid TOML: {e}") from e
     topic = parse_topic(text, path)
-    check_topic_sources(web.topics, [str(s) for s in sources])
+    check_topic_sources(web.topics, topic.sources)
     fd, tmp = tempfile.mkstemp(dir=web.topics, prefix=f".{name}.", suffix=".tmp")
     with os.fdopen(fd, "w", encoding="utf-8") as f:
         f.write(text)

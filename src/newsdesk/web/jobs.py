@@ -15,7 +15,7 @@ from typing import Any
 
 from newsdesk.errors import NewsdeskError
 from newsdesk.store.base import Store
-from newsdesk.workflow import Topic, TopicBusy, run_topic, topic_lock
+from newsdesk.workflow import Topic, run_topic, topic_lock
 
 START_TIMEOUT = 30.0  # seconds to wait for a started run to record itself
 
@@ -81,7 +81,7 @@ class Jobs:
         if "run_id" in box:
             return int(box["run_id"])
         error = box.get("error")
-        if isinstance(error, TopicBusy | NewsdeskError):
+        if isinstance(error, NewsdeskError):  # TopicBusy among them
             raise error
         raise NewsdeskError(f"topic {topic.name!r} stopped before it started")
 
