@@ -48,9 +48,15 @@ class ScriptedLLM(BaseLLM):
     model = "scripted-1"
 
     def __init__(
-        self, chinese_first: bool = False, garbage: bool = False, wrong: bool = False
+        self,
+        chinese_first: bool = False,
+        garbage: bool = False,
+        wrong: bool = False,
+        stubborn: bool = False,
     ) -> None:
+        self.stubborn = stubborn
         self.calls: list[str] = []
+        self.points = 0
         self.chinese_first = chinese_first
         self.garbage = garbage
         self.wrong = wrong
@@ -65,15 +71,15 @@ class ScriptedLLM(BaseLLM):
         if kind == "core":
             core = "China's Ministry of Commerce says the export controls on magnets are lawful."
             return json.dumps({"core": core})
-        if kind == "heading":
-            n = props["points"]["minItems"]
+        if kind == "point":
+            self.points += 1
+            close = "clause by clause" in messages[-1]["content"]  # the second attempt
+            if self.wrong and (self.points == 1 or (close and self.stubborn)):
+                return json.dumps({"point": "WRONG: exports rose 50 percent.", "heading": "X"})
             text = (
                 "稀土 exports fell." if self.chinese_first else "Exports of magnets fell 4 percent."
             )
-            points = [text] * n
-            if self.wrong:
-                points[0] = "WRONG: exports rose 50 percent."
-            return json.dumps({"heading": "Exports", "points": points})
+            return json.dumps({"point": text, "heading": "Exports"})
         if kind == "text":
             return json.dumps({"text": "Rare-earth exports fell."})
         if kind == "answer":
@@ -117,14 +123,28 @@ def test_structure_within_the_contract_and_every_citation_resolves() -> None:
 
 
 def test_unsupported_claims_are_dropped_or_kept_flagged() -> None:
-    dropped = brief(ScriptedLLM(wrong=True))
+    dropped = brief(ScriptedLLM(wrong=True, stubborn=True))
     assert not any("WRONG" in c.text for c in dropped.claims())
     assert any("unsupported (dropped)" in n for n in dropped.notes)
-    kept = brief(ScriptedLLM(wrong=True), keep_unverified=True)
+    kept = brief(ScriptedLLM(wrong=True, stubborn=True), keep_unverified=True)
     wrong = [c for c in kept.claims() if "WRONG" in c.text]
     assert wrong
     assert wrong[0].verdict is Verdict.UNSUPPORTED
     assert "(unverified)" in summary_text(kept)
+
+
+def test_a_rejected_point_gets_one_closer_rewrite_judged_again() -> None:
+    from newsdesk.summarize import RETRIED
+
+    llm = ScriptedLLM(wrong=True)
+    s = brief(llm)
+    assert not any("WRONG" in c.text for c in s.claims())
+    retried = [c for c in s.claims() if c.note == RETRIED]
+    assert len(retried) == 1
+    assert retried[0].verdict is Verdict.SUPPORTED
+    assert f"1 claims {RETRIED}" in s.notes
+    assert not any("unsupported" in n for n in s.notes)
+    assert llm.calls.count("answer") == len(s.claims()) + 1  # the second text was judged too
 
 
 def test_the_judge_reads_the_source_sentence_inside_the_cited_paragraph() -> None:
@@ -335,14 +355,14 @@ def test_cli_summarize_extractive_prints_the_seed_layout(tmp_path: Path) -> None
 
 
 def test_myriad_units_are_written_out_for_the_model_and_the_judge() -> None:
-    from newsdesk.summarize.prompts import group_request, judge_request, plain_numbers
+    from newsdesk.summarize.prompts import judge_request, plain_numbers, point_request
 
     assert (
         plain_numbers("出口量为5.2万吨，总投资约62亿元")
         == "出口量为52,000吨，总投资约6.2 billion元"
     )
     assert plain_numbers("9.38万吨，5000万元，3万亿") == "93,800吨，50 million元，3 trillion"
-    assert "52,000吨" in group_request(["出口量为5.2万吨。"], "en")
+    assert "52,000吨" in point_request("出口量为5.2万吨。", "en")
     assert "52,000吨" in judge_request("[3] 出口量为5.2万吨。", "Exports were 52,000 tonnes.")
 
 
@@ -369,3 +389,43 @@ def test_attributions_and_quote_tails_are_not_points() -> None:
     assert texts[0].endswith("普遍如此。”")  # the closing quote stays with its sentence
     assert not any("透露" in t for t in texts)  # who said it is not a point
     assert texts[-1] == "据海关数据，今年前11个月出口量为5.2万吨。"
+
+
+def test_each_point_is_written_from_its_own_sentence() -> None:
+    """One call per sentence: a point cannot drift to a neighbour's content."""
+
+    class Echo(ScriptedLLM):
+        def _chat(self, messages: Messages, schema: dict[str, object], max_tokens: int) -> str:
+            props = schema["properties"]
+            assert isinstance(props, dict)
+            if "point" in props:
+                sentence = messages[-1]["content"].split("\n", 1)[0].removeprefix("Sentence: ")
+                point = f"Point {sum(map(ord, sentence)) % 9973}."
+                return json.dumps({"point": point, "heading": "Exports"})
+            return super()._chat(messages, schema, max_tokens)
+
+    from newsdesk.summarize.prompts import plain_numbers
+
+    s = brief(Echo())
+    points = [p for g in s.groups for p in g.points]
+    assert len(points) >= 2
+    for p in points:
+        (sentence,) = p.evidence
+        assert p.text == f"Point {sum(map(ord, plain_numbers(sentence))) % 9973}."
+
+
+def test_the_request_lists_the_glossary_terms_of_its_sentence() -> None:
+    from newsdesk.summarize.prompts import point_request, terms
+
+    line = terms("含镝、铽的重稀土磁体由江西铜业生产", "en")
+    assert line.startswith("Terms: ")
+    assert "镝 = dysprosium" in line
+    assert "铽 = terbium" in line
+    assert "江西铜业 = Jiangxi Copper" in line
+    assert "重稀土 = heavy rare earths" in line
+    entries = line.removeprefix("Terms: ").rstrip(".\n").split("; ")
+    assert "稀土 = rare earth" not in entries  # inside 重稀土, not listed again
+    assert "赣州" not in line  # only what occurs
+    assert terms("稀土价格上涨", "zh") == ""
+    assert terms("The price rose.", "en") == ""
+    assert "镝 = dysprosium" in point_request("镝价上涨。", "en")

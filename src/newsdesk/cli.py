@@ -627,7 +627,9 @@ def eval_citations_cmd(
     parts: Annotated[
         str, typer.Option(help="Which parts: a (judge), b (briefs), c (ROUGE).")
     ] = "abc",
-    backend: Annotated[str, typer.Option(help="local or openai (the judge and writer).")] = "local",
+    backend: Annotated[
+        str, typer.Option(help="local, openai or extractive (b, c only: no model).")
+    ] = "local",
     pairs: Annotated[int, typer.Option(min=1, help="Judge pairs of each kind (a).")] = 200,
     articles: Annotated[int, typer.Option(min=1, help="Rare-earth articles to brief (b).")] = 20,
     rouge_items: Annotated[int, typer.Option(min=1, help="Articles for ROUGE (c).")] = 200,
@@ -646,7 +648,9 @@ def eval_citations_cmd(
     from newsdesk.summarize.backends import get_llm
     from newsdesk.summarize.verify import LLMJudge
 
-    llm = get_llm(backend)
+    if backend == "extractive" and "a" in parts:
+        raise typer.BadParameter("part a checks the model's judge: use --backend local or openai")
+    llm = None if backend == "extractive" else get_llm(backend)
     results: dict[str, float] = {}
     with Progress(
         TextColumn("{task.description}"),
@@ -661,7 +665,7 @@ def eval_citations_cmd(
 
         if "a" in parts:
             results |= citations.evaluate_judge(
-                LLMJudge(llm), bbc, pairs, tick(bar.add_task("judge"))
+                LLMJudge(get_llm(backend)), bbc, pairs, tick(bar.add_task("judge"))
             )
         if "b" in parts:
             with tempfile.TemporaryDirectory() as tmp:

@@ -24,7 +24,7 @@ from typing import Any
 
 from newsdesk.ingest.pipeline import IngestOptions, ingest
 from newsdesk.store import open_store
-from newsdesk.summarize import SummaryOptions, summarize_document
+from newsdesk.summarize import RETRIED, SummaryOptions, core_viewpoint, summarize_document
 from newsdesk.summarize.backends import LLM
 from newsdesk.summarize.schema import Verdict
 from newsdesk.summarize.verify import Judge, has_cjk
@@ -156,6 +156,9 @@ def evaluate_briefs(
             for x in claims
         )
         counts["supported"] += sum(x.verdict is Verdict.SUPPORTED for x in claims)
+        counts["second"] += sum(
+            x.verdict is Verdict.SUPPORTED and RETRIED in x.note for x in claims
+        )
         counts["leak"] += any(has_cjk(x.text) for x in claims) or any(
             has_cjk(g.title) for g in s.groups
         )
@@ -173,6 +176,9 @@ def evaluate_briefs(
         "articles": float(counts["articles"]),
         "valid_citation_rate": counts["valid"] / max(1, counts["claims"]),
         "supported_rate": counts["supported"] / max(1, counts["claims"]),
+        # supported at the first rewrite (the rest after one closer rewrite)
+        "first_attempt_supported_rate": (counts["supported"] - counts["second"])
+        / max(1, counts["claims"]),
         "cjk_leak_rate": counts["leak"] / a,
         "structure_rate": counts["contract"] / a,
         "fallback_rate": counts["fallback"] / a,
@@ -226,6 +232,7 @@ def evaluate_rouge(
 
     totals: Counter[str] = Counter()
     items = 0
+    started = time.perf_counter()
     with path.open(encoding="utf-8") as f:
         rows = [json.loads(line) for _, line in zip(range(n), f, strict=False)]
     for k, row in enumerate(rows, start=1):
@@ -243,12 +250,13 @@ def evaluate_rouge(
             url=None,
             fetched_at=datetime.now(UTC),
         )
-        s = summarize_document(
-            doc, SummaryOptions(backend=backend, language="zh", judge=False), llm=llm
-        )
-        for key, v in rouge(s.core_viewpoint.text, reference).items():
+        core = core_viewpoint(doc, SummaryOptions(backend=backend, language="zh"), llm=llm)
+        for key, v in rouge(core.text, reference).items():
             totals[key] += v  # type: ignore[assignment]
         items += 1
         if progress:
             progress(k, len(rows))
-    return {f"{k}_f1": v / max(1, items) for k, v in totals.items()} | {"rouge_items": float(items)}
+    return {f"{k}_f1": v / max(1, items) for k, v in totals.items()} | {
+        "rouge_items": float(items),
+        "rouge_seconds_per_item": (time.perf_counter() - started) / max(1, items),
+    }

@@ -41,6 +41,7 @@ __all__ = [
     "Summary",
     "SummaryOptions",
     "Verdict",
+    "core_viewpoint",
     "summarize",
     "summarize_document",
 ]
@@ -175,45 +176,47 @@ def summarize_document(
     return replace(summary, seconds=time.perf_counter() - started)
 
 
-def _rewrite(doc: Document, plan: Plan, opts: SummaryOptions, llm: LLM) -> Summary:
+def core_viewpoint(
+    doc: Document,
+    options: SummaryOptions | None = None,
+    *,
+    llm: LLM | None = None,
+    embedder: Embedder | None = None,
+) -> Claim:
+    """The one-sentence core viewpoint alone (unverified): what ROUGE is measured on."""
+    opts = (options or SummaryOptions()).resolved()
+    plan = make_plan(doc, embedder or get_embedder())
+    if opts.backend == "extractive":
+        return _extractive(doc, plan, opts, note="").core_viewpoint
+    return _core(doc, plan, opts, llm or get_llm(opts.backend))
+
+
+def _core(doc: Document, plan: Plan, opts: SummaryOptions, llm: LLM) -> Claim:
     system = {"role": "system", "content": prompts.system_prompt(opts.language)}
-    core_sentence = plan.core[0]
     answer = llm.complete_json(
         [
             system,
             {
                 "role": "user",
-                "content": prompts.core_request(doc.title, core_sentence.text, opts.language),
+                "content": prompts.core_request(doc.title, plan.core[0].text, opts.language),
             },
         ],
         prompts.CORE_SCHEMA,
         max_tokens=120,
     )
-    core = Claim(str(answer["core"]).strip(), _cites(plan.core), evidence=_evidence(plan.core))
+    return Claim(str(answer["core"]).strip(), _cites(plan.core), evidence=_evidence(plan.core))
+
+
+def _rewrite(doc: Document, plan: Plan, opts: SummaryOptions, llm: LLM) -> Summary:
+    system = {"role": "system", "content": prompts.system_prompt(opts.language)}
+    core = _core(doc, plan, opts, llm)
+    if not plan.groups:
+        raise ModelError("the article has too few sentences for a brief")
     groups = []
     for sents in plan.groups:
-        answer = llm.complete_json(
-            [
-                system,
-                {
-                    "role": "user",
-                    "content": prompts.group_request([s.text for s in sents], opts.language),
-                },
-            ],
-            prompts.group_schema(len(sents)),
-            max_tokens=90 * len(sents) + 30,
-        )
-        points = [str(p).strip() for p in answer["points"]]
-        if len(points) != len(sents) or not all(points):
-            raise ModelError(
-                f"{llm.name} model {llm.model} rewrote {len(sents)} sentences as {len(points)}"
-            )
-        claims = tuple(
-            Claim(p, (s.paragraph,), evidence=(s.text,)) for p, s in zip(points, sents, strict=True)
-        )
-        groups.append(Group(str(answer["heading"]).strip() or "Details", claims))
-    if not groups:
-        raise ModelError("the article has too few sentences for a brief")
+        heading, first = _point(sents[0], opts, llm, system, heading=True)
+        rest = [_point(s, opts, llm, system)[1] for s in sents[1:]]
+        groups.append(Group(heading or "Details", (first, *rest)))
     return Summary(
         doc_id=doc.id,
         core_viewpoint=core,
@@ -224,6 +227,62 @@ def _rewrite(doc: Document, plan: Plan, opts: SummaryOptions, llm: LLM) -> Summa
         prompt_version=prompts.PROMPT_VERSION,
         created_at=datetime.now(UTC),
     )
+
+
+def _point(
+    sentence: Sentence,
+    opts: SummaryOptions,
+    llm: LLM,
+    system: dict[str, str],
+    *,
+    heading: bool = False,
+) -> tuple[str, Claim]:
+    """One sentence rewritten alone, citing its paragraph (and its group's heading).
+
+    Measured: asked to rewrite a group's three sentences in one call, the 1.5B
+    model shifted points against their sources (point 2 said what sentence 3
+    said), and the judge rightly rejected them; one call per sentence cannot.
+    The group's heading comes with its first point: a separate call naming
+    all groups cost 10 s of a 1,500-character article's 60.
+    """
+    request = prompts.point_request(sentence.text, opts.language, heading=heading)
+    schema = prompts.HEADED_POINT_SCHEMA if heading else prompts.POINT_SCHEMA
+    answer = _ask_point(llm, system, request, schema)
+    claim = Claim(str(answer["point"]).strip(), (sentence.paragraph,), evidence=(sentence.text,))
+    return str(answer.get("heading", "")).strip(), claim
+
+
+def _ask_point(
+    llm: LLM, system: dict[str, str], request: str, schema: dict[str, object]
+) -> dict[str, Any]:
+    answer = llm.complete_json(
+        [system, {"role": "user", "content": request}], schema, max_tokens=160
+    )
+    if not str(answer["point"]).strip():
+        raise ModelError(f"{llm.name} model {llm.model} rewrote a sentence as nothing")
+    return answer
+
+
+RETRIED = "rewritten closely after the judge's first NO"
+
+
+def _second_attempt(claim: Claim, opts: SummaryOptions, llm: LLM) -> Claim | None:
+    """The claim rewritten again, clause by clause, from its one source sentence.
+
+    Measured on the rare-earth articles: most claims the judge rejects are near
+    misses of a free rewrite (an added "largest", a dropped "only", a cut-off
+    long sentence); asked for a close rendering, the model fixed 4 of 6. The
+    new text is judged like the first; nothing is kept on trust.
+    """
+    if len(claim.evidence) != 1:
+        return None
+    system = {"role": "system", "content": prompts.system_prompt(opts.language)}
+    try:
+        request = prompts.close_request(claim.evidence[0], opts.language)
+        text = str(_ask_point(llm, system, request, prompts.POINT_SCHEMA)["point"]).strip()
+    except ModelError:
+        return None
+    return Claim(text, claim.citations, note=RETRIED, evidence=claim.evidence)
 
 
 def _cites(sentences: Sequence[Sentence]) -> tuple[int, ...]:
@@ -251,6 +310,14 @@ def _verify(
             claim = repair_language(llm, claim)
         claim = judge_claim(judge, doc, claim)
         if claim.verdict is Verdict.UNSUPPORTED:
+            second = _second_attempt(claim, opts, llm)
+            if second is not None:
+                counts["retried"] += 1
+                if opts.language == "en":
+                    second = repair_language(llm, second)
+                second = judge_claim(judge, doc, second)
+                claim = second if second.verdict is Verdict.SUPPORTED else claim
+        if claim.verdict is Verdict.UNSUPPORTED:
             counts["unsupported"] += 1
             if not opts.keep_unverified:
                 return None
@@ -273,6 +340,8 @@ def _verify(
         groups[0] = Group(first.title, first.points[1:])
         groups = [g for g in groups if g.points]
         notes.append("core viewpoint replaced: the judge did not find it in its paragraphs")
+    if counts["retried"]:
+        notes.append(f"{counts.pop('retried')} claims {RETRIED}")
     for reason, k in counts.items():
         kept = (
             " (kept, flagged)" if reason == "unsupported" and opts.keep_unverified else " (dropped)"

@@ -12,7 +12,7 @@ from pathlib import Path
 
 from newsdesk import config
 
-PROMPT_VERSION = "2026-11-28.3"
+PROMPT_VERSION = "2026-11-29.1"
 
 LANGUAGES = {"en": "English", "zh": "Simplified Chinese"}
 
@@ -36,16 +36,38 @@ def glossary(extra: str = "") -> tuple[tuple[str, str], ...]:
 def system_prompt(language: str) -> str:
     """The one system prompt of every rewrite call (identical, so llama.cpp caches it)."""
     target = LANGUAGES.get(language, language)
-    terms = "; ".join(f"{zh} = {en}" for zh, en in glossary()) if language == "en" else ""
     rules = [
         f"You rewrite sentences from a news article as short, plain {target} sentences.",
         "Keep every fact, number, name and date exactly; add nothing that is not in the sentence.",
-        "Write one sentence for each input sentence, in the same order.",
     ]
     if language == "en":
         rules.append("Never output Chinese characters: translate or transliterate every name.")
-        rules.append(f"Glossary: {terms}.")
+        rules.append("Where the request lists terms, use those translations.")
     return "\n".join(rules)
+
+
+# Terms listed with one request at most (the longest that occur).
+MAX_TERMS = 8
+
+
+def terms(text: str, language: str) -> str:
+    """The glossary entries that occur in ``text``, as a line for the request ("" if none).
+
+    Measured with the bundled 1.5B model: the whole glossary in the system
+    prompt was read as loose hints (镝 and 铽 came out as "Di and Te"; 赣州 =
+    Ganzhou turned 江西铜业 into "Ganzhou Copper"). The few entries that occur
+    in the sentence, next to it, are followed; a term inside a longer listed
+    one (稀土 in 重稀土) is not listed again.
+    """
+    if language != "en":
+        return ""
+    found: list[tuple[str, str]] = []
+    for zh, en in sorted(glossary(), key=lambda t: -len(t[0])):
+        if zh in text and not any(zh in longer for longer, _ in found):
+            found.append((zh, en))
+    if not found:
+        return ""
+    return "Terms: " + "; ".join(f"{zh} = {en}" for zh, en in found[:MAX_TERMS]) + ".\n"
 
 
 _CN_NUMBER = re.compile(r"(\d+(?:\.\d+)?)\s*(万亿|亿|万)")
@@ -73,22 +95,41 @@ def plain_numbers(text: str) -> str:
     return _CN_NUMBER.sub(plain, text)
 
 
-def group_request(sentences: list[str], language: str) -> str:
-    """Ask for a heading and one rewritten sentence per input sentence."""
-    numbered = "\n".join(f"{i}. {plain_numbers(s)}" for i, s in enumerate(sentences, start=1))
+def point_request(sentence: str, language: str, *, heading: bool = False) -> str:
+    """Ask for one sentence rewritten on its own (one call per point keeps each aligned)."""
     target = LANGUAGES.get(language, language)
+    plain = plain_numbers(sentence)
+    named = (
+        f', and "heading", a {target} heading of at most 5 words naming its topic'
+        if heading
+        else ""
+    )
     return (
-        f"Sentences:\n{numbered}\n\n"
-        f'Return JSON: "heading", a {target} heading of at most 6 words naming what the '
-        f'sentences share, and "points", the {len(sentences)} sentences rewritten in {target}.'
+        f"Sentence: {plain}\n{terms(plain, language)}\n"
+        f'Return JSON: "point", the sentence as one plain {target} sentence of at most '
+        "30 words: its numbers with their units, its names, who did what; nothing added"
+        f"{named}."
+    )
+
+
+def close_request(sentence: str, language: str) -> str:
+    """Ask again, more literally, for a point the judge did not find in its sentence."""
+    target = LANGUAGES.get(language, language)
+    plain = plain_numbers(sentence)
+    return (
+        f"Sentence: {plain}\n{terms(plain, language)}\n"
+        f'Return JSON: "point", a close {target} rendering of the sentence, clause by clause: '
+        "keep its subject, verbs, numbers and names as they are; do not summarize, explain or add."
     )
 
 
 def core_request(title: str, sentence: str, language: str) -> str:
     """Ask for the core viewpoint: one sentence saying what the article reports."""
     target = LANGUAGES.get(language, language)
+    plain = plain_numbers(sentence)
     return (
-        f"Title: {title}\nKey sentence: {plain_numbers(sentence)}\n\n"
+        f"Title: {title}\nKey sentence: {plain}\n"
+        f"{terms(title + plain, language)}\n"
         f'Return JSON: "core", one {target} sentence of at most 40 words saying what the '
         "key sentence reports, using only its facts (the title is context for names)."
     )
@@ -97,7 +138,8 @@ def core_request(title: str, sentence: str, language: str) -> str:
 def repair_request(text: str) -> str:
     """Ask to remove leftover Chinese from an English sentence."""
     return (
-        f'Sentence: {text}\n\nReturn JSON: "text", the same sentence entirely in English, '
+        f"Sentence: {text}\n{terms(text, 'en')}\n"
+        'Return JSON: "text", the same sentence entirely in English, '
         "with every Chinese word translated or transliterated."
     )
 
@@ -120,23 +162,19 @@ def judge_request(passage: str, claim: str) -> str:
     )
 
 
-def group_schema(n: int) -> dict[str, object]:
-    """JSON schema of a group rewrite with exactly ``n`` points."""
-    return {
-        "type": "object",
-        "properties": {
-            "heading": {"type": "string", "maxLength": 80},
-            "points": {
-                "type": "array",
-                "items": {"type": "string", "maxLength": 400},
-                "minItems": n,
-                "maxItems": n,
-            },
-        },
-        "required": ["heading", "points"],
-    }
-
-
+POINT_SCHEMA: dict[str, object] = {
+    "type": "object",
+    "properties": {"point": {"type": "string", "maxLength": 600}},
+    "required": ["point"],
+}
+HEADED_POINT_SCHEMA: dict[str, object] = {
+    "type": "object",
+    "properties": {
+        "point": {"type": "string", "maxLength": 600},
+        "heading": {"type": "string", "maxLength": 80},
+    },
+    "required": ["point", "heading"],
+}
 CORE_SCHEMA: dict[str, object] = {
     "type": "object",
     "properties": {"core": {"type": "string", "maxLength": 400}},

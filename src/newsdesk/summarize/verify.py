@@ -147,7 +147,8 @@ def repair_language(llm: LLM, claim: Claim) -> Claim:
     if fixed.strip() and not has_cjk(fixed):
         return replace(claim, text=fixed.strip())
     text = fixed.strip() or claim.text
-    return replace(claim, text=romanize_leftovers(text), note="names romanized")
+    note = "; ".join(n for n in (claim.note, "names romanized") if n)
+    return replace(claim, text=romanize_leftovers(text), note=note)
 
 
 def judge_claim(judge: Judge | None, doc: Document, claim: Claim) -> Claim:
