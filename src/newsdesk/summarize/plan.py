@@ -25,10 +25,11 @@ from newsdesk.text.embed import Embedder, Vectors
 _SENTENCE = re.compile(r"[^。！？!?；;]+[。！？!?；;]?[”」』\"]?|[^.!?]+[.!?](?=\s|$)")
 # Sentences shorter than this carry no claim; longer ones are cut for the model.
 MIN_SENTENCE, MAX_SENTENCE = 12, 220
-# How many sentences a brief draws on: a core viewpoint plus up to 5 points
-# (each point costs a rewrite and a judge call: ~6 s on 2 cores; 7 points put
-# a 1,500-character article near 70 s, over the 60 s budget).
-MAX_POINTS = 5
+# How many sentences a brief draws on: a core viewpoint plus up to 4 points.
+# Each point costs its own rewrite and a judge call (~11 s on 2 cores, measured
+# 2026-11-29); 5 points put a 1,500-character article at 82 s, over the 60 s
+# budget.
+MAX_POINTS = 4
 # "……，某公司高层透露。": who said it, not what was said; the model, given only
 # this, invents the what (measured: every such point failed the judge).
 _ATTRIBUTION = re.compile(

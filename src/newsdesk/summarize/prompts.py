@@ -12,7 +12,7 @@ from pathlib import Path
 
 from newsdesk import config
 
-PROMPT_VERSION = "2026-11-29.1"
+PROMPT_VERSION = "2026-11-29.2"
 
 LANGUAGES = {"en": "English", "zh": "Simplified Chinese"}
 
@@ -107,7 +107,7 @@ def point_request(sentence: str, language: str, *, heading: bool = False) -> str
     return (
         f"Sentence: {plain}\n{terms(plain, language)}\n"
         f'Return JSON: "point", the sentence as one plain {target} sentence of at most '
-        "30 words: its numbers with their units, its names, who did what; nothing added"
+        "20 words: its numbers with their units, its names, who did what; nothing added"
         f"{named}."
     )
 
