@@ -12,7 +12,7 @@ from pathlib import Path
 
 from newsdesk import config
 
-PROMPT_VERSION = "2026-11-29.3"
+PROMPT_VERSION = "2026-11-29.2"
 
 LANGUAGES = {"en": "English", "zh": "Simplified Chinese"}
 
@@ -39,11 +39,6 @@ def system_prompt(language: str) -> str:
     rules = [
         f"You rewrite sentences from a news article as short, plain {target} sentences.",
         "Keep every fact, number, name and date exactly; add nothing that is not in the sentence.",
-        # The point instructions live here, in the cached prefix, not in each of a
-        # brief's point requests (40 tokens each: ~7 s per article on 2 cores).
-        f'Asked for "point": the sentence as one plain {target} sentence of at most 20 words: '
-        "its numbers with their units, its names, who did what; nothing added.",
-        f'Asked for "heading": a heading in {target} of at most 5 words naming its topic.',
     ]
     if language == "en":
         rules.append("Never output Chinese characters: translate or transliterate every name.")
@@ -101,13 +96,20 @@ def plain_numbers(text: str) -> str:
 
 
 def point_request(sentence: str, language: str, *, heading: bool = False) -> str:
-    """Ask for one sentence rewritten on its own (one call per point keeps each aligned).
-
-    What a point is, is said once in the system prompt (cached by llama.cpp).
-    """
+    """Ask for one sentence rewritten on its own (one call per point keeps each aligned)."""
+    target = LANGUAGES.get(language, language)
     plain = plain_numbers(sentence)
-    fields = '"point", "heading"' if heading else '"point"'
-    return f"Sentence: {plain}\n{terms(plain, language)}\nReturn JSON: {fields}."
+    named = (
+        f', and "heading", a {target} heading of at most 5 words naming its topic'
+        if heading
+        else ""
+    )
+    return (
+        f"Sentence: {plain}\n{terms(plain, language)}\n"
+        f'Return JSON: "point", the sentence as one plain {target} sentence of at most '
+        "20 words: its numbers with their units, its names, who did what; nothing added"
+        f"{named}."
+    )
 
 
 def close_request(sentence: str, language: str) -> str:
@@ -116,9 +118,8 @@ def close_request(sentence: str, language: str) -> str:
     plain = plain_numbers(sentence)
     return (
         f"Sentence: {plain}\n{terms(plain, language)}\n"
-        f'Return JSON: "point", a close {target} rendering of the sentence, clause by clause, '
-        "however long: keep its subject, verbs, numbers and names as they are; do not "
-        "summarize, explain or add."
+        f'Return JSON: "point", a close {target} rendering of the sentence, clause by clause: '
+        "keep its subject, verbs, numbers and names as they are; do not summarize, explain or add."
     )
 
 
