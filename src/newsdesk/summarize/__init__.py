@@ -208,14 +208,13 @@ def _core(doc: Document, plan: Plan, opts: SummaryOptions, llm: LLM) -> Claim:
 
 
 def _rewrite(doc: Document, plan: Plan, opts: SummaryOptions, llm: LLM) -> Summary:
-    system = {"role": "system", "content": prompts.system_prompt(opts.language)}
     core = _core(doc, plan, opts, llm)
     if not plan.groups:
         raise ModelError("the article has too few sentences for a brief")
     groups = []
     for sents in plan.groups:
-        heading, first = _point(sents[0], opts, llm, system, heading=True)
-        rest = [_point(s, opts, llm, system)[1] for s in sents[1:]]
+        heading, first = _point(sents[0], opts, llm, heading=True)
+        rest = [_point(s, opts, llm)[1] for s in sents[1:]]
         groups.append(Group(heading or "Details", (first, *rest)))
     return Summary(
         doc_id=doc.id,
@@ -233,7 +232,6 @@ def _point(
     sentence: Sentence,
     opts: SummaryOptions,
     llm: LLM,
-    system: dict[str, str],
     *,
     heading: bool = False,
 ) -> tuple[str, Claim]:
@@ -247,14 +245,13 @@ def _point(
     """
     request = prompts.point_request(sentence.text, opts.language, heading=heading)
     schema = prompts.HEADED_POINT_SCHEMA if heading else prompts.POINT_SCHEMA
-    answer = _ask_point(llm, system, request, schema)
+    answer = _ask_point(llm, opts.language, request, schema)
     claim = Claim(str(answer["point"]).strip(), (sentence.paragraph,), evidence=(sentence.text,))
     return str(answer.get("heading", "")).strip(), claim
 
 
-def _ask_point(
-    llm: LLM, system: dict[str, str], request: str, schema: dict[str, object]
-) -> dict[str, Any]:
+def _ask_point(llm: LLM, language: str, request: str, schema: dict[str, object]) -> dict[str, Any]:
+    system = {"role": "system", "content": prompts.system_prompt(language)}
     answer = llm.complete_json(
         [system, {"role": "user", "content": request}], schema, max_tokens=160
     )
@@ -276,10 +273,9 @@ def _second_attempt(claim: Claim, opts: SummaryOptions, llm: LLM) -> Claim | Non
     """
     if len(claim.evidence) != 1:
         return None
-    system = {"role": "system", "content": prompts.system_prompt(opts.language)}
     try:
         request = prompts.close_request(claim.evidence[0], opts.language)
-        text = str(_ask_point(llm, system, request, prompts.POINT_SCHEMA)["point"]).strip()
+        text = str(_ask_point(llm, opts.language, request, prompts.POINT_SCHEMA)["point"]).strip()
     except ModelError:
         return None
     return Claim(text, claim.citations, note=RETRIED, evidence=claim.evidence)
@@ -301,21 +297,22 @@ def _verify(
     n = len(doc.paragraphs)
     counts: Counter[str] = Counter()
 
+    def repaired_and_judged(claim: Claim) -> Claim:
+        if opts.language == "en":
+            claim = repair_language(llm, claim)
+        return judge_claim(judge, doc, claim)
+
     def check(claim: Claim) -> Claim | None:
         claim = valid_citations(claim, n)
         if not claim.citations:
             counts["no valid citation"] += 1
             return None
-        if opts.language == "en":
-            claim = repair_language(llm, claim)
-        claim = judge_claim(judge, doc, claim)
+        claim = repaired_and_judged(claim)
         if claim.verdict is Verdict.UNSUPPORTED:
             second = _second_attempt(claim, opts, llm)
             if second is not None:
                 counts["retried"] += 1
-                if opts.language == "en":
-                    second = repair_language(llm, second)
-                second = judge_claim(judge, doc, second)
+                second = repaired_and_judged(second)
                 claim = second if second.verdict is Verdict.SUPPORTED else claim
         if claim.verdict is Verdict.UNSUPPORTED:
             counts["unsupported"] += 1

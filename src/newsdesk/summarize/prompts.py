@@ -95,6 +95,11 @@ def plain_numbers(text: str) -> str:
     return _CN_NUMBER.sub(plain, text)
 
 
+def _sentence(plain: str, language: str) -> str:
+    """The sentence to rewrite and the glossary terms it contains."""
+    return f"Sentence: {plain}\n{terms(plain, language)}\n"
+
+
 def point_request(sentence: str, language: str, *, heading: bool = False) -> str:
     """Ask for one sentence rewritten on its own (one call per point keeps each aligned)."""
     target = LANGUAGES.get(language, language)
@@ -105,8 +110,8 @@ def point_request(sentence: str, language: str, *, heading: bool = False) -> str
         else ""
     )
     return (
-        f"Sentence: {plain}\n{terms(plain, language)}\n"
-        f'Return JSON: "point", the sentence as one plain {target} sentence of at most '
+        _sentence(plain, language)
+        + f'Return JSON: "point", the sentence as one plain {target} sentence of at most '
         "20 words: its numbers with their units, its names, who did what; nothing added"
         f"{named}."
     )
@@ -117,8 +122,8 @@ def close_request(sentence: str, language: str) -> str:
     target = LANGUAGES.get(language, language)
     plain = plain_numbers(sentence)
     return (
-        f"Sentence: {plain}\n{terms(plain, language)}\n"
-        f'Return JSON: "point", a close {target} rendering of the sentence, clause by clause: '
+        _sentence(plain, language)
+        + f'Return JSON: "point", a close {target} rendering of the sentence, clause by clause: '
         "keep its subject, verbs, numbers and names as they are; do not summarize, explain or add."
     )
 
@@ -162,29 +167,19 @@ def judge_request(passage: str, claim: str) -> str:
     )
 
 
-POINT_SCHEMA: dict[str, object] = {
-    "type": "object",
-    "properties": {"point": {"type": "string", "maxLength": 600}},
-    "required": ["point"],
-}
-HEADED_POINT_SCHEMA: dict[str, object] = {
-    "type": "object",
-    "properties": {
-        "point": {"type": "string", "maxLength": 600},
-        "heading": {"type": "string", "maxLength": 80},
-    },
-    "required": ["point", "heading"],
-}
-CORE_SCHEMA: dict[str, object] = {
-    "type": "object",
-    "properties": {"core": {"type": "string", "maxLength": 400}},
-    "required": ["core"],
-}
-REPAIR_SCHEMA: dict[str, object] = {
-    "type": "object",
-    "properties": {"text": {"type": "string", "maxLength": 500}},
-    "required": ["text"],
-}
+def _strings(**max_length: int) -> dict[str, object]:
+    """JSON schema of an object whose fields, all required, are strings of bounded length."""
+    return {
+        "type": "object",
+        "properties": {k: {"type": "string", "maxLength": n} for k, n in max_length.items()},
+        "required": list(max_length),
+    }
+
+
+POINT_SCHEMA = _strings(point=600)
+HEADED_POINT_SCHEMA = _strings(point=600, heading=80)
+CORE_SCHEMA = _strings(core=400)
+REPAIR_SCHEMA = _strings(text=500)
 JUDGE_SCHEMA: dict[str, object] = {
     "type": "object",
     "properties": {"answer": {"type": "string", "enum": ["YES", "NO"]}},
