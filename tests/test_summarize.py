@@ -414,6 +414,25 @@ def test_each_point_is_written_from_its_own_sentence() -> None:
         assert p.text == f"Point {sum(map(ord, plain_numbers(sentence))) % 9973}."
 
 
+def test_a_heading_cut_by_the_schema_ends_at_a_whole_word() -> None:
+    """The schema stops a long heading mid-word; the brief shows whole words only."""
+    long = "Project Uses Crystal Diffusion Technology to Reduce Heavy Rare Earths and Dysprosium"
+
+    class Wordy(ScriptedLLM):
+        def _chat(self, messages: Messages, schema: dict[str, object], max_tokens: int) -> str:
+            props = schema["properties"]
+            assert isinstance(props, dict)
+            if "heading" in props:
+                limit = props["heading"]["maxLength"]
+                return json.dumps({"point": "Exports rose.", "heading": long[:limit]})
+            return super()._chat(messages, schema, max_tokens)
+
+    s = brief(Wordy(), judge=False)
+    assert s.groups
+    for g in s.groups:
+        assert g.title == "Project Uses Crystal Diffusion Technology to Reduce Heavy Rare Earths"
+
+
 def test_the_request_lists_the_glossary_terms_of_its_sentence() -> None:
     from newsdesk.summarize.prompts import point_request, terms
 

@@ -247,7 +247,28 @@ def _point(
     schema = prompts.HEADED_POINT_SCHEMA if heading else prompts.POINT_SCHEMA
     answer = _ask_point(llm, opts.language, request, schema)
     claim = Claim(str(answer["point"]).strip(), (sentence.paragraph,), evidence=(sentence.text,))
-    return str(answer.get("heading", "")).strip(), claim
+    return _whole_words(str(answer.get("heading", "")), prompts.HEADING_CHARS), claim
+
+
+_DANGLING = frozenset(
+    ["a", "an", "and", "at", "by", "for", "from", "in", "of", "on", "or", "the", "to", "with"]
+)
+
+
+def _whole_words(text: str, limit: int) -> str:
+    """A heading the schema cut at ``limit`` characters, ended at its last whole word.
+
+    The model is asked for at most 5 words but sometimes writes a sentence;
+    the schema stops it mid-word ("... Heavy Rare Earths and Dyspro"). The cut
+    word and a dangling "and"/"of" before it go.
+    """
+    text = text.strip()
+    if len(text) < limit:
+        return text
+    words = text[:limit].split()[:-1]
+    while words and words[-1].lower().strip(",;:-") in _DANGLING:
+        words.pop()
+    return " ".join(words).rstrip(",;:-")
 
 
 def _ask_point(llm: LLM, language: str, request: str, schema: dict[str, object]) -> dict[str, Any]:

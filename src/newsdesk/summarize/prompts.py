@@ -12,7 +12,7 @@ from pathlib import Path
 
 from newsdesk import config
 
-PROMPT_VERSION = "2026-11-29.2"
+PROMPT_VERSION = "2026-11-29.3"
 
 LANGUAGES = {"en": "English", "zh": "Simplified Chinese"}
 
@@ -177,7 +177,8 @@ def _strings(**max_length: int) -> dict[str, object]:
 
 
 POINT_SCHEMA = _strings(point=600)
-HEADED_POINT_SCHEMA = _strings(point=600, heading=80)
+HEADING_CHARS = 80
+HEADED_POINT_SCHEMA = _strings(point=600, heading=HEADING_CHARS)
 CORE_SCHEMA = _strings(core=400)
 REPAIR_SCHEMA = _strings(text=500)
 JUDGE_SCHEMA: dict[str, object] = {
