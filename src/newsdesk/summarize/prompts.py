@@ -12,7 +12,7 @@ from pathlib import Path
 
 from newsdesk import config
 
-PROMPT_VERSION = "2026-11-29.3"
+PROMPT_VERSION = "2026-11-29.4"
 
 LANGUAGES = {"en": "English", "zh": "Simplified Chinese"}
 
@@ -104,8 +104,9 @@ def point_request(sentence: str, language: str, *, heading: bool = False) -> str
     """Ask for one sentence rewritten on its own (one call per point keeps each aligned)."""
     target = LANGUAGES.get(language, language)
     plain = plain_numbers(sentence)
+    article = "an" if target[:1] in "AEIOU" else "a"
     named = (
-        f', and "heading", a {target} heading of at most 5 words naming its topic'
+        f', and "heading", {article} {target} heading of at most 5 words naming its topic'
         if heading
         else ""
     )
