@@ -33,7 +33,7 @@ from newsdesk.summarize.verify import (
     valid_citations,
 )
 from newsdesk.text.embed import Embedder, get_embedder
-from newsdesk.text.segment import search_tokens
+from newsdesk.text.segment import STOPWORDS, search_tokens
 
 __all__ = [
     "Claim",
@@ -250,23 +250,19 @@ def _point(
     return _whole_words(str(answer.get("heading", "")), prompts.HEADING_CHARS), claim
 
 
-_DANGLING = frozenset(
-    ["a", "an", "and", "at", "by", "for", "from", "in", "of", "on", "or", "the", "to", "with"]
-)
-
-
 def _whole_words(text: str, limit: int) -> str:
     """A heading the schema cut at ``limit`` characters, ended at its last whole word.
 
     The model is asked for at most 5 words but sometimes writes a sentence;
     the schema stops it mid-word ("... Heavy Rare Earths and Dyspro"). The cut
-    word and a dangling "and"/"of" before it go.
+    word and a dangling function word before it ("and", "of": the index's
+    English stopwords) go.
     """
     text = text.strip()
     if len(text) < limit:
         return text
     words = text[:limit].split()[:-1]
-    while words and words[-1].lower().strip(",;:-") in _DANGLING:
+    while words and words[-1].lower().strip(",;:-") in STOPWORDS:
         words.pop()
     return " ".join(words).rstrip(",;:-")
 
