@@ -1,4 +1,4 @@
-"""A run's life: every way out ends it, a killed run is found at the next start, one lock per store."""
+"""A run's life: every way out ends it, a killed run is found at its next start, one lock."""
 
 from __future__ import annotations
 
@@ -269,7 +269,9 @@ def test_watch_logs_a_topic_that_fails_unexpectedly_or_on_its_model_and_runs_the
     good = load_topic(topic_file(tmp_path))
     junk = tmp_path / "junk.gguf"
     junk.write_bytes(b"not a model")
-    bad_model = good.model_copy(update={"name": "bad-model", "backend": "local", "model": str(junk)})
+    bad_model = good.model_copy(
+        update={"name": "bad-model", "backend": "local", "model": str(junk)}
+    )
     buggy = good.model_copy(update={"name": "buggy"})
     real_select = workflow.select
 
