@@ -80,7 +80,7 @@ def digest_of(docs: list[Document]) -> Digest:
         )
         for d in docs
     ]
-    topic = Topic(name="稀土", description=HOSTILE_TEXT, queries=["稀土"])
+    topic = Topic.model_validate({"name": "稀土", "description": HOSTILE_TEXT, "queries": ["稀土"]})
     return Digest(topic, 1, items, datetime(2025, 12, 28, tzinfo=UTC))
 
 
