@@ -20,7 +20,7 @@ import pytest
 
 from newsdesk import workflow
 from newsdesk.errors import ConfigError, OutputError, TopicBusy
-from newsdesk.runs import Terminated, owned_run
+from newsdesk.runs import Interrupted, Terminated, owned_run
 from newsdesk.store import Store, open_store
 from newsdesk.workflow import load_topic, run_topic, watch
 from tests.test_workflow import topic_file
@@ -131,13 +131,19 @@ def test_a_killed_run_is_marked_failed_at_the_next_start_and_leaves_no_temp_file
     assert sorted(p.suffix for p in out.iterdir()) == [".html", ".json", ".md", ".txt"]
 
 
-def test_sigterm_ends_the_run_as_failed_at_once(tmp_path: Path, slow_llm: SlowLLM) -> None:
+@pytest.mark.parametrize(
+    ("signum", "code", "message"),
+    [(signal.SIGTERM, 143, "stopped by SIGTERM"), (signal.SIGINT, 130, "interrupted (Ctrl-C)")],
+)
+def test_sigterm_and_ctrl_c_end_the_run_as_failed_at_once(
+    tmp_path: Path, slow_llm: SlowLLM, signum: int, code: int, message: str
+) -> None:
     cmd, env = slow_run(tmp_path, slow_llm, "home")
     proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, env=env)
     try:
         started(proc, slow_llm)
-        proc.send_signal(signal.SIGTERM)
-        assert proc.wait(30) == 143
+        proc.send_signal(signum)
+        assert proc.wait(30) == code
     finally:
         if proc.poll() is None:
             proc.kill()
@@ -147,7 +153,7 @@ def test_sigterm_ends_the_run_as_failed_at_once(tmp_path: Path, slow_llm: SlowLL
     store = open_store(str(tmp_path / "runs.db"))
     run = store.runs()[0]
     store.close()
-    assert (run["status"], run["message"]) == ("failed", "stopped by SIGTERM")
+    assert (run["status"], run["message"]) == ("failed", message)
 
 
 def test_a_run_whose_process_died_is_ended_at_the_next_start(store_url: str) -> None:
@@ -200,6 +206,7 @@ def test_two_homes_sharing_one_store_never_run_a_topic_at_once(
         (ValueError("boom"), "unexpected ValueError: boom"),
         (KeyboardInterrupt(), "interrupted (Ctrl-C)"),
         (Terminated(143), "stopped by SIGTERM"),
+        (Interrupted(130), "interrupted (Ctrl-C)"),
     ],
 )
 def test_every_way_out_of_a_run_gives_it_a_final_status(

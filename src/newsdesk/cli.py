@@ -780,14 +780,17 @@ def main() -> None:
 
     Exit status 2 for a newsdesk error (a bad option, model file or store), a
     damaged database, or an operating-system error (a full disk, a missing
-    permission); 143 after SIGTERM, which first gives a running run its final
-    status.
+    permission); 143 after SIGTERM and 130 after Ctrl-C, which first give a
+    running run its final status.
     """
-    from newsdesk.runs import terminate_on_sigterm
+    from newsdesk.runs import Interrupted, Terminated, stop_on_signals
 
     try:
-        with terminate_on_sigterm():
+        with stop_on_signals():
             app()
+    except (Interrupted, Terminated) as e:
+        err.print("interrupted" if isinstance(e, Interrupted) else "stopped by SIGTERM")
+        raise
     except NewsdeskError as e:
         _fail(str(e))
     except sqlite3.DatabaseError as e:

@@ -4,8 +4,8 @@
 holds, and ends as failed the runs whose process is gone: a ``kill -9`` is
 found at the next start), and ends the run ``ok`` with the result the body
 reported, or ``failed`` with a message for anything else: a newsdesk error,
-an unexpected exception, Ctrl-C, SIGTERM (see ``terminate_on_sigterm``), or
-a body that ended without a result.
+an unexpected exception, Ctrl-C, SIGTERM (see ``stop_on_signals``), or a
+body that ended without a result.
 """
 
 from __future__ import annotations
@@ -22,7 +22,11 @@ from newsdesk.store.base import Store
 
 
 class Terminated(SystemExit):
-    """SIGTERM, raised where the process was, so that its run ends as failed."""
+    """SIGTERM, raised where the process was, so that its run ends as failed (exit 143)."""
+
+
+class Interrupted(SystemExit):
+    """Ctrl-C (SIGINT) in the command line: the run ends as failed, exit 130."""
 
 
 @dataclass(slots=True)
@@ -47,7 +51,7 @@ def failure_message(exc: BaseException) -> str:
     """What a failed run's message says about the exception that ended it."""
     if isinstance(exc, NewsdeskError):
         return str(exc)
-    if isinstance(exc, KeyboardInterrupt):
+    if isinstance(exc, KeyboardInterrupt | Interrupted):
         return "interrupted (Ctrl-C)"
     if isinstance(exc, Terminated):
         return "stopped by SIGTERM"
@@ -84,15 +88,21 @@ def _end(
         cause.add_note(f"run {run_id} could not be marked {status}: {e}")
 
 
-def _raise_terminated(signum: int, _frame: FrameType | None) -> None:
-    raise Terminated(128 + signum)
+def _raise_stopped(signum: int, _frame: FrameType | None) -> None:
+    raise (Terminated if signum == signal.SIGTERM else Interrupted)(128 + signum)
 
 
 @contextmanager
-def terminate_on_sigterm() -> Iterator[None]:
-    """While inside, SIGTERM raises Terminated (exit 143) instead of killing the process."""
-    previous = signal.signal(signal.SIGTERM, _raise_terminated)
+def stop_on_signals() -> Iterator[None]:
+    """While inside, SIGTERM and SIGINT raise Terminated (143) and Interrupted (130).
+
+    Both are SystemExit: every ``finally`` runs (the run in progress ends as
+    failed), and the exit status says what stopped the process.
+    """
+    signals = (signal.SIGTERM, signal.SIGINT)
+    previous = {s: signal.signal(s, _raise_stopped) for s in signals}
     try:
         yield
     finally:
-        signal.signal(signal.SIGTERM, previous)
+        for s, handler in previous.items():
+            signal.signal(s, handler)
