@@ -154,3 +154,19 @@ def test_hostile_article_text_runs_nothing(page: Any, server: str) -> None:
     page.wait_for_selector("section.paragraphs")
     assert "<script>" in page.locator("h1").inner_text()  # shown as text
     page.wait_for_timeout(300)  # an onerror handler would have fired by now
+
+
+def test_the_content_security_policy_blocks_nothing_of_the_app(page: Any, server: str) -> None:
+    blocked: list[str] = []
+    page.on(
+        "console",
+        lambda m: blocked.append(m.text) if "Content Security Policy" in m.text else None,
+    )
+    page.goto(f"{server}/topics")
+    assert page.evaluate("() => getComputedStyle(document.body).fontFamily")  # style.css applied
+    page.goto(f"{server}/search")
+    page.locator("#q").press_sequentially("稀土", delay=30)
+    page.wait_for_selector("li.hit")  # app.js ran and fetched the results
+    page.locator("li.hit a.title").first.click()
+    page.wait_for_selector("section.paragraphs")
+    assert not blocked, blocked

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -448,3 +449,49 @@ def test_the_request_lists_the_glossary_terms_of_its_sentence() -> None:
     assert terms("稀土价格上涨", "zh") == ""
     assert terms("The price rose.", "en") == ""
     assert "镝 = dysprosium" in point_request("镝价上涨。", "en")
+
+
+def test_a_brief_written_without_the_judge_never_answers_a_judged_ask(store: Store) -> None:
+    from newsdesk.summarize import UNJUDGED
+
+    ingest([str(ROOT / "examples/demo/articles.jsonl")], store, IngestOptions(embed=False))
+    doc_id = store.list_documents(__import__("newsdesk").DocumentFilter(limit=1))[0].id
+    llm = ScriptedLLM()
+    unjudged = summarize(store, [doc_id], replace(OPTS, judge=False), llm=llm)[0]
+    assert "answer" not in llm.calls
+    assert UNJUDGED in unjudged.notes  # marked as such
+    judged = summarize(store, [doc_id], OPTS, llm=llm)[0]
+    assert "answer" in llm.calls  # the judge ran: the cached unjudged brief did not answer
+    assert UNJUDGED not in judged.notes
+    assert all(c.verdict is not Verdict.UNCHECKED for c in judged.claims())
+    n = len(llm.calls)
+    summarize(store, [doc_id], OPTS, llm=llm)
+    assert len(llm.calls) == n  # and the judged brief is cached as usual
+
+
+def test_the_cached_brief_shows_no_internal_field(store: Store, monkeypatch: Any) -> None:
+    from newsdesk.summarize import cached_summary
+
+    ingest([str(ROOT / "examples/demo/articles.jsonl")], store, IngestOptions(embed=False))
+    doc_id = store.list_documents(__import__("newsdesk").DocumentFilter(limit=1))[0].id
+    opts = SummaryOptions(backend="extractive", language="zh")
+    summarize(store, [doc_id], opts)
+    cached = cached_summary(store, doc_id, opts)
+    assert cached is not None
+    assert "cache_language" not in cached
+
+
+def test_a_broken_model_file_is_a_setup_error_that_names_it(tmp_path: Path) -> None:
+    from newsdesk.errors import ConfigError
+    from newsdesk.summarize.backends import LocalLLM
+
+    junk = tmp_path / "junk.gguf"
+    junk.write_bytes(b"<html>not a model</html>")
+    with pytest.raises(ConfigError, match=rf"{junk}.* is not a GGUF file"):
+        LocalLLM(str(junk))
+    pytest.importorskip("xllamacpp")
+    cut = tmp_path / "cut.gguf"
+    cut.write_bytes(b"GGUF\x03\x00\x00\x00" + b"\x00" * 64)  # a GGUF header, then nothing
+    llm = LocalLLM(str(cut), threads=1, ctx=256)
+    with pytest.raises(ConfigError, match=rf"{cut}: llama.cpp cannot load it"):
+        llm.complete_json([{"role": "user", "content": "?"}], {"type": "object"}, 4)

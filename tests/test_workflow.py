@@ -10,11 +10,9 @@ from newsdesk.errors import ConfigError
 from newsdesk.store import Store
 from newsdesk.workflow import (
     Outputs,
-    TopicBusy,
     load_topic,
     run_topic,
     select,
-    topic_lock,
     watch,
 )
 
@@ -88,33 +86,6 @@ def test_topic_file_errors_name_the_file_and_field(tmp_path: Path) -> None:
     bad.write_text('name = "x"\n', encoding="utf-8")
     with pytest.raises(ConfigError, match="queries"):
         load_topic(bad)
-
-
-def test_one_topic_never_runs_twice_at_once() -> None:
-    with topic_lock("稀土"), pytest.raises(TopicBusy), topic_lock("稀土"):
-        pass
-    with topic_lock("稀土"):  # released after the first holder
-        pass
-
-
-def test_a_shared_postgresql_store_locks_a_topic_across_machines(
-    postgres: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    from newsdesk.store import open_store
-    from tests.conftest import fresh_database
-
-    url = fresh_database(postgres)
-    one, two = open_store(url), open_store(url)
-    monkeypatch.setenv("NEWSDESK_HOME", str(tmp_path / "machine-1"))
-    with topic_lock("稀土", one):
-        # another machine: its own lock folder, the same database
-        monkeypatch.setenv("NEWSDESK_HOME", str(tmp_path / "machine-2"))
-        with pytest.raises(TopicBusy, match="another machine"), topic_lock("稀土", two):
-            pass
-    with topic_lock("稀土", two):  # released by the first machine
-        pass
-    one.close()
-    two.close()
 
 
 def test_watch_once_logs_a_failing_topic_and_runs_the_others(tmp_path: Path, store: Store) -> None:

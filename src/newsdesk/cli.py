@@ -7,6 +7,7 @@ to stderr. Exit status: 0 ok, 1 some items failed, 2 a usage or setup error.
 from __future__ import annotations
 
 import json
+import sqlite3
 import sys
 from collections import Counter
 from collections.abc import Callable, Iterator
@@ -54,6 +55,8 @@ app = typer.Typer(
 )
 err = Console(stderr=True)
 out = Console(soft_wrap=True)
+
+MAX_INT = 2**63 - 1  # the largest count or offset a store takes (a signed 64-bit integer)
 
 DbOption = Annotated[
     str | None,
@@ -227,8 +230,8 @@ def list_cmd(
     since: Annotated[str | None, typer.Option(help="Published on or after this date.")] = None,
     until: Annotated[str | None, typer.Option(help="Published before this date.")] = None,
     lang: Annotated[str | None, typer.Option("--lang", help="Only this language (zh, en).")] = None,
-    limit: Annotated[int, typer.Option(min=1, help="How many documents.")] = 20,
-    offset: Annotated[int, typer.Option(min=0, help="Skip this many first.")] = 0,
+    limit: Annotated[int, typer.Option(min=1, max=MAX_INT, help="How many documents.")] = 20,
+    offset: Annotated[int, typer.Option(min=0, max=MAX_INT, help="Skip this many first.")] = 0,
     every_copy: Annotated[
         bool, typer.Option("--all", help="Every copy of a story, not one per story.")
     ] = False,
@@ -407,13 +410,13 @@ def run_cmd(
 ) -> None:
     """Run a topic: pull, dedup, search, summarize what is new, write and print the digest."""
     from newsdesk.render import digest_text
-    from newsdesk.workflow import load_topic, run_topic, topic_lock
+    from newsdesk.workflow import load_topic, run_topic
 
     topic = load_topic(topic_file)
     if backend:
         topic = topic.model_copy(update={"backend": backend})
     store = _store(db)
-    with topic_lock(topic.name, store), _stage(f"{topic.name}: summarize") as update:
+    with _stage(f"{topic.name}: summarize") as update:
         digest = run_topic(
             store,
             topic,
@@ -437,7 +440,7 @@ def run_cmd(
 def runs_cmd(
     topic: Annotated[str | None, typer.Argument(help="Topic name (or a topic file).")] = None,
     db: DbOption = None,
-    limit: Annotated[int, typer.Option(min=1)] = 20,
+    limit: Annotated[int, typer.Option(min=1, max=MAX_INT)] = 20,
     as_json: JsonOption = False,
 ) -> None:
     """The history of topic runs, newest first: when, status, items and what was new."""
@@ -445,6 +448,7 @@ def runs_cmd(
 
     name = load_topic(topic).name if topic and topic.endswith(".toml") else topic
     store = _store(db)
+    store.end_orphaned_runs(name)  # a run whose process was killed shows as failed
     rows = store.runs(name, limit)
     store.close()
     if as_json:
@@ -772,12 +776,45 @@ def settings_cmd(as_json: JsonOption = False) -> None:
 
 
 def main() -> None:
-    """Entry point: run the CLI, turning newsdesk errors into clear messages."""
+    """Entry point: run the CLI, turning errors of setup and environment into clear messages.
+
+    Exit status 2 for a newsdesk error (a bad option, model file or store), a
+    damaged database, or an operating-system error (a full disk, a missing
+    permission); 143 after SIGTERM and 130 after Ctrl-C, which first give a
+    running run its final status.
+    """
+    from newsdesk.runs import Interrupted, Terminated, stop_on_signals
+
     try:
-        app()
+        with stop_on_signals():
+            app()
+    except (Interrupted, Terminated) as e:
+        err.print("interrupted" if isinstance(e, Interrupted) else "stopped by SIGTERM")
+        raise
     except NewsdeskError as e:
-        err.print(f"[red]error[/red] {e}", markup=True, highlight=False)
-        sys.exit(2)
+        _fail(str(e))
+    except sqlite3.DatabaseError as e:
+        _fail(f"the store {_db_named()} is damaged or not a newsdesk database: {e}")
+    except OSError as e:
+        where = f"{e.filename}: " if e.filename else ""
+        _fail(f"{where}{e.strerror or e}")
+    except Exception as e:
+        if not type(e).__module__.startswith("psycopg"):
+            raise  # a bug: its traceback is what a report needs
+        _fail(f"the PostgreSQL store failed: {e}")
+
+
+def _db_named() -> str:
+    """The store the command line names (--db, --from or --to), or the default one."""
+    args = sys.argv[1:]
+    named = [args[i + 1] for i, a in enumerate(args[:-1]) if a in ("--db", "--from", "--to")]
+    named += [a.split("=", 1)[1] for a in args if a.startswith(("--db=", "--from=", "--to="))]
+    return " or ".join(named) or config.default_db()
+
+
+def _fail(message: str) -> None:
+    err.print(f"[red]error[/red] {escape(message)}", markup=True, highlight=False)
+    sys.exit(2)
 
 
 if __name__ == "__main__":

@@ -3,6 +3,8 @@
     NewsdeskError
     ├── ConfigError          a setting or option has a value we cannot use
     ├── ModelError           a language model failed or answered garbage
+    ├── TopicBusy            the topic is running now in another process
+    ├── OutputError          a digest file cannot be written (full disk, no permission)
     ├── StoreError           the database cannot be opened, migrated or written
     │   └── NotFound         no stored object has that id
     └── InputError           one input item is unusable; the batch goes on
@@ -27,6 +29,14 @@ class ConfigError(NewsdeskError):
 
 class ModelError(NewsdeskError):
     """A language model failed, timed out or answered something unusable."""
+
+
+class TopicBusy(NewsdeskError):
+    """Another process (or thread) is running this topic now."""
+
+
+class OutputError(NewsdeskError):
+    """An output file cannot be written: a full disk, a missing permission."""
 
 
 class StoreError(NewsdeskError):

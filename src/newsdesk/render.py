@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import html
+from collections.abc import Callable
 from datetime import datetime
 from typing import Any
+from urllib.parse import urlsplit
 
 from newsdesk.model import Document, Hit
 from newsdesk.summarize.schema import Claim, Summary, Verdict
@@ -64,12 +66,37 @@ def hit_json(hit: Hit) -> dict[str, Any]:
     }
 
 
+def link_url(url: str | None) -> str | None:
+    """``url`` if it may become a clickable link (http or https), else None.
+
+    A stored ``javascript:`` or ``data:`` URL (from data of an older version,
+    or a source that slipped one through) is shown as text, never linked.
+    """
+    if not url:
+        return None
+    try:
+        parts = urlsplit(url)
+    except ValueError:
+        return None
+    return url if parts.scheme.lower() in ("http", "https") and parts.netloc else None
+
+
+# Article text in Markdown: HTML (raw <script>, <img onerror>, <iframe>) is
+# shown as text, and brackets cannot form a link or an image.
+_MARKDOWN = str.maketrans({"&": "&amp;", "<": "&lt;", ">": "&gt;", "[": "\\[", "]": "\\]"})
+
+
+def md_escape(text: str) -> str:
+    """``text`` safe inside Markdown: no raw HTML, no links or images of its own."""
+    return text.translate(_MARKDOWN)
+
+
 def _markers(citations: tuple[int, ...]) -> str:
     return "".join(f"[{n}]" for n in citations)
 
 
-def _claim_text(claim: Claim) -> str:
-    text = claim.text.strip().rstrip("。.")
+def _claim_text(claim: Claim, esc: Callable[[str], str] = str) -> str:
+    text = esc(claim.text.strip().rstrip("。."))
     flag = " (unverified)" if claim.verdict in (Verdict.UNSUPPORTED, Verdict.FLAGGED) else ""
     return f"{text}{flag} {_markers(claim.citations)}."
 
@@ -85,13 +112,14 @@ def summary_text(summary: Summary) -> str:
 
 def summary_markdown(summary: Summary, doc: Document | None = None) -> str:
     """The brief as Markdown: core viewpoint, then a heading and bullets per group."""
+    esc = md_escape
     lines = []
     if doc is not None:
-        lines += [f"### {doc.title}", f"*{byline(doc)}*", ""]
-    lines += [f"**Core Viewpoint** - {_claim_text(summary.core_viewpoint)}", ""]
+        lines += [f"### {esc(doc.title)}", f"*{esc(byline(doc))}*", ""]
+    lines += [f"**Core Viewpoint** - {_claim_text(summary.core_viewpoint, esc)}", ""]
     for i, group in enumerate(summary.groups, start=1):
-        lines.append(f"**Group {i}: {group.title}**")
-        lines += [f"- {_claim_text(p)}" for p in group.points]
+        lines.append(f"**Group {i}: {esc(group.title)}**")
+        lines += [f"- {_claim_text(p, esc)}" for p in group.points]
         lines.append("")
     return "\n".join(lines).rstrip() + "\n"
 
@@ -106,8 +134,8 @@ def item_text(doc: Document, summary: Summary) -> str:
 NEW_MARK = "[NEW] "
 
 
-def _development_text(d: Any) -> str:
-    text = d.text.strip().rstrip("。.")
+def _development_text(d: Any, esc: Callable[[str], str] = str) -> str:
+    text = esc(d.text.strip().rstrip("。."))
     flag = " (unverified)" if d.verdict in (Verdict.UNSUPPORTED, Verdict.FLAGGED) else ""
     return f"{text}{flag} {''.join(f'[{k}¶{p}]' for k, p in d.citations)}."
 
@@ -134,22 +162,24 @@ def digest_text(digest: Any) -> str:
 
 
 def digest_markdown(digest: Any) -> str:
-    """The digest as Markdown."""
-    out = [f"# {digest.topic.name}", ""]
+    """The digest as Markdown (article and topic text escaped: see ``md_escape``)."""
+    esc = md_escape
+    out = [f"# {esc(digest.topic.name)}", ""]
     if digest.topic.description:
-        out += [digest.topic.description, ""]
+        out += [esc(digest.topic.description), ""]
     out.append(f"*{len(digest.items)} stories · generated {digest.generated_at:%Y-%m-%d %H:%M}*")
     out.append("")
     if digest.overview and digest.overview.developments:
         out += ["## Key developments", ""]
         out += [
-            f"{i}. {_development_text(d)}" for i, d in enumerate(digest.overview.developments, 1)
+            f"{i}. {_development_text(d, esc)}"
+            for i, d in enumerate(digest.overview.developments, 1)
         ]
         out += ["", "*[k¶p] is paragraph p of story k below.*", ""]
     for item in digest.items:
         new = " **(new)**" if item.new else ""
         reposts = f" · +{item.reposts} reposts" if item.reposts else ""
-        out += [f"## {item.doc.title}{new}", f"*{byline(item.doc)}{reposts}*", ""]
+        out += [f"## {esc(item.doc.title)}{new}", f"*{esc(byline(item.doc))}{reposts}*", ""]
         out.append(summary_markdown(item.summary))
     return "\n".join(out)
 
@@ -171,6 +201,9 @@ def digest_html(digest: Any) -> str:
     parts = [
         '<!DOCTYPE html><html lang="en"><head><meta charset="utf-8">',
         '<meta name="viewport" content="width=device-width, initial-scale=1">',
+        # Opened from disk, the file runs no script and loads nothing (its style is inline).
+        '<meta http-equiv="Content-Security-Policy" content="default-src \'none\'; '
+        "style-src 'unsafe-inline'; img-src data:\">",
         f"<title>{esc(digest.topic.name)}</title><style>",
         "body{font-family:system-ui,'WenQuanYi Micro Hei',sans-serif;max-width:52rem;margin:auto;"
         "padding:1rem;line-height:1.5}.byline{color:#555}.new{background:#fd0;padding:0 .3em}"

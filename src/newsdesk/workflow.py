@@ -9,8 +9,6 @@ cached brief, records the run, and writes the digest atomically.
 
 from __future__ import annotations
 
-import fcntl
-import hashlib
 import json
 import math
 import os
@@ -19,8 +17,7 @@ import tempfile
 import threading
 import time
 import tomllib
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -28,15 +25,16 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from newsdesk import config
-from newsdesk.errors import ConfigError, NewsdeskError
+from newsdesk.errors import ConfigError, NewsdeskError, OutputError
+from newsdesk.errors import TopicBusy as TopicBusy  # raised by run_topic; imported from here
 from newsdesk.ingest.dates import parse_date
 from newsdesk.ingest.pipeline import IngestOptions, ingest
 from newsdesk.model import Document
 from newsdesk.overview import Overview, make_overview
+from newsdesk.runs import failure_message, owned_run
 from newsdesk.search import SearchOptions, search
 from newsdesk.store.base import Store
-from newsdesk.summarize import SummaryOptions, summarize, use_model
+from newsdesk.summarize import SummaryOptions, model_for, summarize
 from newsdesk.summarize.schema import Summary
 from newsdesk.text.segment import search_tokens
 
@@ -203,12 +201,12 @@ def run_topic(
     client) pulling and summarizing run on its workers.
     """
     started = time.perf_counter()
-    run_id = store.start_run(topic.name)
-    if started_run:
-        started_run(run_id)
-    previous = store.runs(topic.name, limit=2)
-    seen = set(previous[1]["items"]) if len(previous) > 1 else set()
-    try:
+    with owned_run(store, topic.name) as life, model_for(topic.backend, topic.model):
+        run_id = life.id
+        if started_run:
+            started_run(run_id)
+        previous = store.runs(topic.name, limit=2)
+        seen = set(previous[1]["items"]) if len(previous) > 1 else set()
         ingested: dict[str, int] = {}
         if progress:
             progress("pull", 0, 1)
@@ -223,7 +221,6 @@ def run_topic(
         if progress:
             progress("summarize", 0, len(picked))
         options = SummaryOptions(backend=topic.backend, language=topic.language)
-        use_model(topic.backend, topic.model)
         done: list[str] = []
 
         def tick(s: Summary) -> None:
@@ -251,18 +248,13 @@ def run_topic(
         digest.seconds = time.perf_counter() - started
         from newsdesk.render import digest_json
 
-        store.finish_run(
-            run_id,
-            "ok",
+        life.succeeded(
             [i.doc.id for i in items],
             [i.doc.id for i in items if i.new],
             summarized,
-            digest=digest_json(digest),
+            digest_json(digest),
         )
-        return digest
-    except NewsdeskError as e:
-        store.finish_run(run_id, "failed", [], [], 0, str(e))
-        raise
+    return digest
 
 
 def _overview(store: Store, digest: Digest, previous: dict[str, Any] | None) -> Overview:
@@ -309,7 +301,10 @@ def write_outputs(digest: Digest) -> list[str]:
     topic = digest.topic
     base = Path(topic.path).parent if topic.path else Path.cwd()
     folder = (base / topic.outputs.folder).resolve()
-    folder.mkdir(parents=True, exist_ok=True)
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError as e:
+        raise OutputError(f"outputs.folder {folder}: cannot create it: {e.strerror or e}") from e
     stem = "".join(c if c.isalnum() or c in "-_" else "-" for c in topic.name) or "topic"
     writers: dict[str, tuple[str, Callable[[Digest], str]]] = {
         "text": ("txt", render.digest_text),
@@ -317,16 +312,34 @@ def write_outputs(digest: Digest) -> list[str]:
         "html": ("html", render.digest_html),
         "json": ("json", lambda d: json.dumps(render.digest_json(d), ensure_ascii=False, indent=2)),
     }
+    for stray in folder.glob(f".{stem}.*.tmp"):  # left by a run killed while writing
+        stray.unlink(missing_ok=True)
     written = []
     for fmt in topic.outputs.formats:
         ext, fn = writers[fmt]
         target = folder / f"{stem}.{ext}"
-        fd, tmp = tempfile.mkstemp(dir=folder, prefix=f".{stem}.", suffix=".tmp")
-        with os.fdopen(fd, "w", encoding="utf-8") as f:
-            f.write(fn(digest))
-        os.replace(tmp, target)
+        try:
+            write_atomically(target, fn(digest))
+        except OSError as e:
+            raise OutputError(f"{target}: cannot write the digest: {e.strerror or e}") from e
         written.append(str(target))
     return written
+
+
+def write_atomically(target: Path, text: str) -> None:
+    """Write ``text`` to a temp file beside ``target`` and rename it into place.
+
+    The temp file is removed on every failure (a full disk, an interrupt), so
+    none is ever left behind.
+    """
+    fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=f".{target.stem}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as f:
+            f.write(text)
+        os.replace(tmp, target)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
 
 
 def digest_dict_items(digest: Digest) -> list[dict[str, Any]]:
@@ -343,39 +356,6 @@ def digest_dict_items(digest: Digest) -> list[dict[str, Any]]:
         }
         for i in digest.items
     ]
-
-
-@contextmanager
-def topic_lock(name: str, store: Store | None = None) -> Iterator[None]:
-    """Hold the topic's lock: one topic never runs twice at once.
-
-    A lock file (flock) covers the processes of this machine; a store shared
-    by several machines (PostgreSQL) adds its advisory lock on the topic.
-    """
-    folder = config.home() / "locks"
-    folder.mkdir(parents=True, exist_ok=True)
-    safe = hashlib.sha256(name.encode()).hexdigest()[:16]
-    busy = f"topic {name!r} is already running in another process"
-    with (folder / f"{safe}.lock").open("w") as f:
-        try:
-            fcntl.flock(f, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
-            raise TopicBusy(busy) from None
-        try:
-            shared = getattr(store, "advisory_lock", None)
-            if shared is None:
-                yield
-            else:
-                with shared(f"topic:{name}") as taken:
-                    if not taken:
-                        raise TopicBusy(busy + " (on another machine sharing the store)")
-                    yield
-        finally:
-            fcntl.flock(f, fcntl.LOCK_UN)
-
-
-class TopicBusy(NewsdeskError):
-    """Another process is running this topic now."""
 
 
 def watch(
@@ -404,17 +384,7 @@ def watch(
                 if stop.is_set() or time.monotonic() < due[topic.name]:
                     continue
                 due[topic.name] = time.monotonic() + topic.schedule_minutes * 60
-                store = open_store()
-                try:
-                    with topic_lock(topic.name, store):
-                        digest = run_topic(store, topic)
-                    new = sum(i.new for i in digest.items)
-                    n = len(digest.items)
-                    log(f"{topic.name}: {n} items, {new} new, {digest.seconds:.0f} s")
-                except NewsdeskError as e:
-                    log(f"{topic.name}: failed, retrying at the next run: {e}")
-                finally:
-                    store.close()
+                _watched_run(open_store, topic, log)
             if once:
                 break
             wait = max(1.0, min(due.values()) - time.monotonic())
@@ -422,3 +392,20 @@ def watch(
     finally:
         for s, handler in previous.items():
             signal.signal(s, handler)
+
+
+def _watched_run(open_store: Callable[[], Store], topic: Topic, log: Callable[[str], None]) -> None:
+    """One scheduled run: any failure is logged with the topic named, and watch goes on."""
+    store: Store | None = None
+    try:
+        store = open_store()
+        digest = run_topic(store, topic)
+        new = sum(i.new for i in digest.items)
+        log(f"{topic.name}: {len(digest.items)} items, {new} new, {digest.seconds:.0f} s")
+    except NewsdeskError as e:
+        log(f"{topic.name}: failed, retrying at the next run: {e}")
+    except Exception as e:  # a bug or a library's error: this topic's run failed, not watch
+        log(f"{topic.name}: failed, retrying at the next run: {failure_message(e)}")
+    finally:
+        if store is not None:
+            store.close()

@@ -11,6 +11,7 @@ import numpy as np
 import numpy.typing as npt
 
 from newsdesk.model import Document, IndexEntry, Outcome
+from newsdesk.store import owners
 
 
 @dataclass(frozen=True, slots=True)
@@ -208,7 +209,11 @@ class Store(Protocol):
         ...
 
     def start_run(self, topic: str) -> int:
-        """Record the start of a topic run; returns its id."""
+        """Record the start of a topic run; TopicBusy while a live run of the topic holds it."""
+        ...
+
+    def end_orphaned_runs(self, topic: str | None = None) -> int:
+        """End as failed the running runs (of ``topic``, or all) whose process is gone."""
         ...
 
     def finish_run(
@@ -307,6 +312,20 @@ def document_from_row(row: Sequence[Any], paragraphs: Sequence[str]) -> Document
         cluster_id=row[8],
         paragraphs=tuple(paragraphs),
     )
+
+
+def busy_message(topic: str, run_id: int, owner: str) -> str:
+    """Why a topic cannot start now: which run and process hold it."""
+    where = owners.describe(owner)
+    unknown = owners.alive(owner) is None
+    return f"topic {topic!r} is already running (run {run_id}, {where})" + (
+        ": another machine, which newsdesk cannot check from here" if unknown else ""
+    )
+
+
+def orphan_message(owner: str) -> str:
+    """The message of a run ended because its process is gone."""
+    return f"interrupted: {owners.describe(owner)} stopped before the run ended"
 
 
 def run_from_row(row: Sequence[Any]) -> dict[str, Any]:

@@ -217,3 +217,16 @@ def m008_run_digests(conn: sqlite3.Connection) -> None:
     # The digest a run produced (JSON): the web app shows it, and the next run
     # reuses its overview when the items have not changed.
     conn.execute("ALTER TABLE runs ADD COLUMN digest TEXT NOT NULL DEFAULT ''")
+
+
+@migration
+def m009_run_owner(conn: sqlite3.Connection) -> None:
+    # The process that runs a run (store/owners.py): a running run is the
+    # topic's lock, and one whose owner is gone is ended as failed.
+    run_script(
+        conn,
+        """
+        ALTER TABLE runs ADD COLUMN owner TEXT NOT NULL DEFAULT '';
+        CREATE INDEX runs_running ON runs(topic) WHERE status = 'running';
+        """,
+    )

@@ -14,8 +14,9 @@ mirrors the SQLite store's; what differs:
   filter leaves fewer hits than asked, falls back to an exact scan of the
   allowed rows, so a filter never returns fewer hits than exist.
 - Several writers: inserts are upserts (``ON CONFLICT``), every write is one
-  transaction, and ``advisory_lock`` keeps one topic from running twice across
-  machines.
+  transaction, and a run holds its topic's advisory lock (session-level) from
+  ``start_run`` to ``finish_run``, so one topic never runs twice across
+  machines and a killed run's lock goes with its session.
 """
 
 from __future__ import annotations
@@ -30,15 +31,18 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
-from newsdesk.errors import ConfigError, NotFound, StoreError
+from newsdesk.errors import ConfigError, NotFound, StoreError, TopicBusy
 from newsdesk.model import Document, IndexEntry, Outcome
+from newsdesk.store import owners
 from newsdesk.store.base import (
     DOC_COLUMNS,
     RUN_COLUMNS,
     TABLES,
     DocumentFilter,
+    busy_message,
     document_from_row,
     filter_sql,
+    orphan_message,
     run_from_row,
 )
 
@@ -162,7 +166,21 @@ MIGRATIONS: list[tuple[str, str]] = [
         CREATE INDEX runs_topic ON runs(topic, id);
         """,
     ),
+    (
+        # The process that runs a run (store/owners.py); the topic's advisory
+        # lock, held by that process's session, says whether it still lives.
+        "m009_run_owner",
+        """
+        ALTER TABLE runs ADD COLUMN owner TEXT NOT NULL DEFAULT '';
+        CREATE INDEX runs_running ON runs(topic) WHERE status = 'running';
+        """,
+    ),
 ]
+
+
+def _topic_key(topic: str) -> int:
+    """The advisory lock key of a topic (a signed 64-bit integer)."""
+    return zlib.crc32(f"topic:{topic}".encode()) - (1 << 31)
 
 
 def _vector_text(vector: npt.NDArray[np.float32]) -> str:
@@ -189,6 +207,7 @@ class PostgresStore:
             raise ConfigError("the PostgreSQL store needs psycopg: pip install psycopg") from e
         self.location = location
         self._indexed_dims: set[int] = set()
+        self._owners: dict[int, tuple[str, str]] = {}  # run id -> (owner, topic), runs begun here
         try:
             self.conn = psycopg.connect(location, autocommit=True)
         except psycopg.Error as e:
@@ -228,17 +247,13 @@ class PostgresStore:
         row = self.conn.execute(sql, args).fetchone()
         return tuple(row) if row is not None else None
 
-    @contextmanager
-    def advisory_lock(self, name: str) -> Iterator[bool]:
-        """A session-level advisory lock on ``name``: True if taken, False if held elsewhere."""
-        key = zlib.crc32(name.encode()) - (1 << 31)
-        row = self._one("SELECT pg_try_advisory_lock(%s)", (key,))
-        taken = bool(row and row[0])
-        try:
-            yield taken
-        finally:
-            if taken:
-                self.conn.execute("SELECT pg_advisory_unlock(%s)", (key,))
+    def _try_topic_lock(self, topic: str) -> bool:
+        """Take the topic's session-level advisory lock (released with the session)."""
+        row = self._one("SELECT pg_try_advisory_lock(%s)", (_topic_key(topic),))
+        return bool(row and row[0])
+
+    def _topic_unlock(self, topic: str) -> None:
+        self.conn.execute("SELECT pg_advisory_unlock(%s)", (_topic_key(topic),))
 
     # --- writes ------------------------------------------------------------
 
@@ -731,13 +746,69 @@ class PostgresStore:
     # --- runs --------------------------------------------------------------
 
     def start_run(self, topic: str) -> int:
-        """Record the start of a topic run; returns its id."""
-        row = self._one(
-            "INSERT INTO runs (topic, started_at, status) VALUES (%s, %s, 'running') RETURNING id",
-            (topic, datetime.now(UTC).isoformat()),
-        )
+        """Record the start of a topic run; TopicBusy while a live run of the topic holds it.
+
+        The run holds the topic's advisory lock until it ends or its session
+        does (a killed process loses it), so a running run whose lock is free
+        is an orphan: it is ended as failed here.
+        """
+        if not self._try_topic_lock(topic):
+            row = self._one(
+                "SELECT id, owner FROM runs WHERE topic = %s AND status = 'running'"
+                " ORDER BY id DESC LIMIT 1",
+                (topic,),
+            )
+            run_id, owner = (int(row[0]), str(row[1])) if row else (0, "")
+            raise TopicBusy(busy_message(topic, run_id, owner))
+        owner = owners.new_owner()
+        try:
+            with self.conn.transaction():
+                rows = self._all(
+                    "SELECT id, owner FROM runs WHERE topic = %s AND status = 'running'", (topic,)
+                )
+                live = [(int(i), o) for i, o in rows if owners.is_live_here(o)]
+                if live:  # this session runs it already (the lock is reentrant)
+                    raise TopicBusy(busy_message(topic, *live[0]))
+                self._end_runs([(int(i), o) for i, o in rows])
+                row = self._one(
+                    "INSERT INTO runs (topic, started_at, status, owner)"
+                    " VALUES (%s, %s, 'running', %s) RETURNING id",
+                    (topic, datetime.now(UTC).isoformat(), owner),
+                )
+        except BaseException:
+            owners.release(owner)
+            self._topic_unlock(topic)
+            raise
         assert row is not None
+        self._owners[int(row[0])] = (owner, topic)
         return int(row[0])
+
+    def _end_runs(self, runs: Sequence[tuple[int, str]]) -> None:
+        for run_id, owner in runs:
+            self.conn.execute(
+                "UPDATE runs SET status = 'failed', finished_at = %s, message = %s"
+                " WHERE id = %s AND status = 'running'",
+                (datetime.now(UTC).isoformat(), orphan_message(owner), run_id),
+            )
+
+    def end_orphaned_runs(self, topic: str | None = None) -> int:
+        """End as failed the running runs (of ``topic``, or all) whose process is gone."""
+        where, args = ("AND topic = %s", [topic]) if topic else ("", [])
+        rows = self._all(
+            f"SELECT id, topic, owner FROM runs WHERE status = 'running' {where}", args
+        )
+        ended = 0
+        for name in sorted({str(r[1]) for r in rows}):
+            mine = [(int(i), str(o)) for i, t, o in rows if t == name]
+            if any(owners.is_live_here(o) for _, o in mine) or not self._try_topic_lock(name):
+                continue  # its process holds the lock: alive
+            try:
+                with self.conn.transaction():
+                    self._end_runs(mine)
+                ended += len(mine)
+            finally:
+                self._topic_unlock(name)
+        return ended
 
     def finish_run(
         self,
@@ -750,6 +821,24 @@ class PostgresStore:
         digest: dict[str, Any] | None = None,
     ) -> None:
         """Record how a run ended, which items its digest holds, and the digest itself."""
+        owner, topic = self._owners.pop(run_id, (None, None))
+        owners.release(owner)
+        try:
+            self._finish_run(run_id, status, items, new_items, summarized, message, digest)
+        finally:
+            if topic is not None:
+                self._topic_unlock(topic)
+
+    def _finish_run(
+        self,
+        run_id: int,
+        status: str,
+        items: Sequence[str],
+        new_items: Sequence[str],
+        summarized: int,
+        message: str,
+        digest: dict[str, Any] | None,
+    ) -> None:
         self.conn.execute(
             "UPDATE runs SET finished_at = %s, status = %s, items = %s, new_items = %s,"
             " summarized = %s, message = %s, digest = %s WHERE id = %s",

@@ -13,16 +13,18 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
-from newsdesk.errors import NotFound, StoreError
+from newsdesk.errors import NotFound, StoreError, TopicBusy
 from newsdesk.model import Document, IndexEntry, Outcome
-from newsdesk.store import migrations
+from newsdesk.store import migrations, owners
 from newsdesk.store.base import (
     DOC_COLUMNS,
     RUN_COLUMNS,
     TABLES,
     DocumentFilter,
+    busy_message,
     document_from_row,
     filter_sql,
+    orphan_message,
     run_from_row,
 )
 
@@ -36,6 +38,7 @@ class SQLiteStore:
         self._vectors: tuple[tuple[str, int, int], list[str], npt.NDArray[np.float32]] | None = None
         self._commits = 0  # this connection's commits (data_version counts the others')
         self._count: tuple[tuple[int, int], int] | None = None
+        self._owners: dict[int, str] = {}  # run id -> owner, for the runs started here
         if path != ":memory:":
             try:
                 Path(path).expanduser().parent.mkdir(parents=True, exist_ok=True)
@@ -520,13 +523,46 @@ class SQLiteStore:
     # --- runs --------------------------------------------------------------
 
     def start_run(self, topic: str) -> int:
-        """Record the start of a topic run; returns its id."""
-        with self.transaction() as c:
-            cur = c.execute(
-                "INSERT INTO runs (topic, started_at, status) VALUES (?, ?, 'running')",
-                (topic, datetime.now(UTC).isoformat()),
-            )
-            return int(cur.lastrowid or 0)
+        """Record the start of a topic run (its lock); TopicBusy while a live run holds it.
+
+        Runs of the topic whose process is gone are ended as failed first.
+        """
+        self.end_orphaned_runs(topic)
+        owner = owners.new_owner()
+        try:
+            with self.transaction() as c:
+                busy = c.execute(
+                    "SELECT id, owner FROM runs WHERE topic = ? AND status = 'running'", (topic,)
+                ).fetchone()
+                if busy:
+                    raise TopicBusy(busy_message(topic, int(busy[0]), busy[1]))
+                cur = c.execute(
+                    "INSERT INTO runs (topic, started_at, status, owner)"
+                    " VALUES (?, ?, 'running', ?)",
+                    (topic, datetime.now(UTC).isoformat(), owner),
+                )
+                run_id = int(cur.lastrowid or 0)
+        except BaseException:
+            owners.release(owner)
+            raise
+        self._owners[run_id] = owner
+        return run_id
+
+    def end_orphaned_runs(self, topic: str | None = None) -> int:
+        """End as failed the running runs (of ``topic``, or all) whose process is gone."""
+        where, args = ("AND topic = ?", [topic]) if topic else ("", [])
+        rows = self.conn.execute(
+            f"SELECT id, owner FROM runs WHERE status = 'running' {where}", args
+        ).fetchall()
+        dead = [(int(i), o) for i, o in rows if owners.alive(o) is False]
+        if dead:
+            with self.transaction() as c:
+                c.executemany(
+                    "UPDATE runs SET status = 'failed', finished_at = ?, message = ?"
+                    " WHERE id = ? AND status = 'running'",
+                    [(datetime.now(UTC).isoformat(), orphan_message(o), i) for i, o in dead],
+                )
+        return len(dead)
 
     def finish_run(
         self,
@@ -539,6 +575,7 @@ class SQLiteStore:
         digest: dict[str, Any] | None = None,
     ) -> None:
         """Record how a run ended, which items its digest holds, and the digest itself."""
+        owners.release(self._owners.pop(run_id, None))
         with self.transaction() as c:
             c.execute(
                 "UPDATE runs SET finished_at = ?, status = ?, items = ?, new_items = ?,"

@@ -11,7 +11,8 @@ from __future__ import annotations
 import os
 import time
 from collections import Counter
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from typing import Any
@@ -71,8 +72,27 @@ class SummaryOptions:
 def use_model(backend: str, model: str) -> None:
     """Use another model in this process: a GGUF path (local) or a model name (openai)."""
     if model:
-        local = (backend or config.get("summary_backend")) == "local"
-        os.environ["NEWSDESK_MODEL" if local else "NEWSDESK_OPENAI_MODEL"] = model
+        os.environ[_model_variable(backend)] = model
+
+
+def _model_variable(backend: str) -> str:
+    local = (backend or config.get("summary_backend")) == "local"
+    return "NEWSDESK_MODEL" if local else "NEWSDESK_OPENAI_MODEL"
+
+
+@contextmanager
+def model_for(backend: str, model: str) -> Iterator[None]:
+    """``use_model`` inside the block only: the setting before it comes back after."""
+    variable = _model_variable(backend)
+    before = os.environ.get(variable)
+    use_model(backend, model)
+    try:
+        yield
+    finally:
+        if before is None:
+            os.environ.pop(variable, None)
+        else:
+            os.environ[variable] = before
 
 
 def summarize(
@@ -96,13 +116,7 @@ def summarize(
     for doc_id in doc_ids:
         doc = store.get(doc_id)
         model = _model_name(opts, llm)
-        cached = (
-            None
-            if opts.refresh
-            else store.get_summary(
-                doc.id, opts.backend, model, prompts.PROMPT_VERSION, opts.language
-            )
-        )
+        cached = None if opts.refresh else _from_cache(store, doc.id, opts, model)
         summary = Summary.from_dict(cached) if cached else summarize_document(doc, opts, llm=llm)
         if not cached and not summary.backend.startswith("extractive (fallback"):
             # Cached under the language asked for (an extractive brief stays in the
@@ -140,14 +154,41 @@ def _summarize_remote(
 def cached_summary(store: Store, doc_id: str, options: SummaryOptions) -> dict[str, Any] | None:
     """The cached brief of a stored document under these options, or None."""
     opts = options.resolved()
-    model = _model_name(opts, None)
-    return store.get_summary(doc_id, opts.backend, model, prompts.PROMPT_VERSION, opts.language)
+    return _from_cache(store, doc_id, opts, _model_name(opts, None))
+
+
+INTERNAL_FIELDS = ("cache_language",)  # kept in the cache row, never shown
+
+
+def _from_cache(
+    store: Store, doc_id: str, opts: SummaryOptions, model: str
+) -> dict[str, Any] | None:
+    """The cached brief for these options; one the judge never read does not answer a judged ask.
+
+    A brief written with the judge off has claims still ``unchecked`` (the
+    judge gives every claim it reads a verdict), so the cache row itself says
+    whether it was judged, for briefs cached before this check too.
+    """
+    row = store.get_summary(doc_id, opts.backend, model, prompts.PROMPT_VERSION, opts.language)
+    if row is None:
+        return None
+    if opts.judge and opts.backend != "extractive" and not _judged(row):
+        return None
+    return {k: v for k, v in row.items() if k not in INTERNAL_FIELDS}
+
+
+def _judged(row: dict[str, Any]) -> bool:
+    claims = [row["core_viewpoint"], *(p for g in row.get("groups", []) for p in g["points"])]
+    return all(c.get("verdict") != Verdict.UNCHECKED.value for c in claims)
 
 
 def _model_name(opts: SummaryOptions, llm: LLM | None) -> str:
     if opts.backend == "extractive":
         return "none"
     return (llm or get_llm(opts.backend)).model
+
+
+UNJUDGED = "claims not checked by the support judge (the judge was off)"
 
 
 def summarize_document(
@@ -173,6 +214,9 @@ def summarize_document(
             )
         except ModelError as e:
             summary = _extractive(doc, plan, opts, note=f"fell back to extractive: {e}")
+        else:
+            if not opts.judge:
+                summary = replace(summary, notes=(*summary.notes, UNJUDGED))
     return replace(summary, seconds=time.perf_counter() - started)
 
 

@@ -232,6 +232,7 @@ class LocalLLM(BaseLLM):
         path = model_path or config.get("model_path") or str(bundled_model())
         if not os.path.exists(path):
             raise ConfigError(f"model file {path} does not exist")
+        check_gguf(path)
         self.model = os.path.basename(path)
         self.path = path
         self.threads = threads or config.get_int("llm_threads") or (os.cpu_count() or 2)
@@ -257,7 +258,13 @@ class LocalLLM(BaseLLM):
             params.ui = False
             params.verbosity = -1
             params.warmup = False
-            self._server = xlc.Server(params)
+            try:
+                self._server = xlc.Server(params)
+            except RuntimeError as e:  # llama.cpp says only "Failed to init server"
+                raise ConfigError(
+                    f"model file {self.path}: llama.cpp cannot load it ({e}); it may be "
+                    "truncated or damaged: use another GGUF file (--model, NEWSDESK_MODEL)"
+                ) from e
             self.url = f"http://127.0.0.1:{params.port}/v1"
         return self._server
 
@@ -306,6 +313,23 @@ class LocalLLM(BaseLLM):
         return yes_share(top)
 
 
+GGUF_MAGIC = b"GGUF"  # the first four bytes of every GGUF file
+
+
+def check_gguf(path: str) -> None:
+    """Refuse a model file that is not a GGUF file, naming it (ConfigError)."""
+    try:
+        with open(path, "rb") as f:
+            head = f.read(4)
+    except OSError as e:
+        raise ConfigError(f"model file {path}: cannot read it: {e.strerror or e}") from e
+    if head != GGUF_MAGIC:
+        raise ConfigError(
+            f"model file {path} is not a GGUF file (it starts with {head!r}, not {GGUF_MAGIC!r}): "
+            "give a llama.cpp GGUF model (--model, NEWSDESK_MODEL)"
+        )
+
+
 def free_port() -> int:
     """A TCP port on 127.0.0.1 that nothing listens on now."""
     with socket.socket() as s:
@@ -320,9 +344,17 @@ def _registry() -> dict[str, Callable[[], LLM]]:
     return found
 
 
-@lru_cache(maxsize=4)
 def get_llm(name: str) -> LLM:
-    """The LLM backend registered under ``name`` (one instance per process)."""
+    """The LLM backend registered under ``name`` (one instance per process and model setting).
+
+    Keyed by the model setting too, so a topic that names its own model does
+    not leave it to the topics run after it (``newsdesk watch``).
+    """
+    return _llm(name, config.get("model_path"), config.get("openai_model"))
+
+
+@lru_cache(maxsize=4)
+def _llm(name: str, _model_path: str, _openai_model: str) -> LLM:
     backends = _registry()
     if name not in backends:
         known = ", ".join(sorted([*backends, "extractive"]))

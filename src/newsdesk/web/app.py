@@ -12,9 +12,7 @@ and errors are ``{"error": "..."}`` with a message a person can act on.
 from __future__ import annotations
 
 import html
-import os
 import secrets
-import tempfile
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from datetime import datetime
@@ -23,6 +21,7 @@ from typing import Annotated, Any
 from urllib.parse import quote
 
 from fastapi import Body, FastAPI, HTTPException, Query, Request
+from fastapi import Path as PathParam
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
@@ -33,7 +32,7 @@ from pydantic import BaseModel, Field
 from newsdesk import config
 from newsdesk.errors import ConfigError, InputError, ModelError, NewsdeskError, NotFound
 from newsdesk.ingest.dates import parse_date
-from newsdesk.render import byline, document_json, format_time, hit_json
+from newsdesk.render import byline, document_json, format_time, hit_json, link_url
 from newsdesk.search import SearchOptions, search
 from newsdesk.store import open_store
 from newsdesk.store.base import DocumentFilter, Store, list_with_reposts
@@ -42,11 +41,16 @@ from newsdesk.web.jobs import Jobs
 from newsdesk.web.security import (
     COOKIE,
     BodyLimit,
+    SecurityHeaders,
+    WriteToken,
     check_token,
+    check_topic_fields,
     check_topic_sources,
     topic_path,
 )
-from newsdesk.workflow import Topic, TopicBusy, load_topic, parse_topic
+from newsdesk.workflow import Topic, TopicBusy, load_topic, parse_topic, write_atomically
+
+MAX_ID = 2**63 - 1  # ids and offsets are signed 64-bit integers in both stores
 
 STATUS = {NotFound: 404, TopicBusy: 409, ModelError: 502, ConfigError: 400, InputError: 400}
 
@@ -80,6 +84,16 @@ class Web:
                 out.append((path.stem, None, str(e)))
         return out
 
+    def topic_name(self, topic: str | None) -> str | None:
+        """The TOML name of topic file ``topic``; a name with no such file is taken as is."""
+        if not topic:
+            return None
+        try:
+            path = topic_path(self.topics, topic)
+        except HTTPException:
+            return topic
+        return load_topic(path).name if path.exists() else topic
+
     def topic(self, name: str) -> Topic:
         """The topic stored as ``<name>.toml`` in the topics folder."""
         path = topic_path(self.topics, name)
@@ -100,6 +114,7 @@ env.filters["when"] = lambda value: format_time(
     datetime.fromisoformat(value) if isinstance(value, str) else value
 )
 env.filters["urlquote"] = lambda value: quote(str(value), safe="")
+env.filters["link_url"] = link_url  # only http(s) URLs become links
 
 
 def marked(text: str, spans: Sequence[Sequence[int]]) -> Markup:
@@ -170,6 +185,8 @@ def create_app(
     )
     app.state.web = web
     app.add_middleware(BodyLimit)
+    app.add_middleware(WriteToken, token=web.token)
+    app.add_middleware(SecurityHeaders)  # outermost: on every response, errors included
     static = Path(__file__).parent / "static"
     app.mount("/static", StaticFiles(directory=static), name="static")
 
@@ -302,7 +319,8 @@ def create_app(
     @app.get("/runs", include_in_schema=False)
     def runs_page(topic: str = "") -> HTMLResponse:
         with web.store() as store:
-            runs = store.runs(topic or None, 100)
+            store.end_orphaned_runs()
+            runs = store.runs(web.topic_name(topic), 100)
         names = {t.name: name for name, t, _ in web.topic_files() if t}
         return page("runs.html", runs=runs, topic=topic, names=names)
 
@@ -315,7 +333,7 @@ def create_app(
         since: str | None = None,
         until: str | None = None,
         limit: Annotated[int, Query(ge=1, le=500)] = 50,
-        offset: Annotated[int, Query(ge=0)] = 0,
+        offset: Annotated[int, Query(ge=0, le=MAX_ID)] = 0,
         all_reposts: bool = False,
     ) -> list[dict[str, Any]]:
         """Stored documents, newest first; one per story unless all_reposts."""
@@ -428,11 +446,16 @@ def create_app(
 
     @app.get("/api/runs", tags=["runs"])
     def list_runs(
-        topic: str | None = None, limit: Annotated[int, Query(ge=1, le=500)] = 20
+        topic: Annotated[
+            str | None,
+            Query(description="File name of a topic, as POST /api/runs takes it (or its name)"),
+        ] = None,
+        limit: Annotated[int, Query(ge=1, le=500)] = 20,
     ) -> list[dict[str, Any]]:
-        """Past runs, newest first (of one topic by its name, or all)."""
+        """Past runs, newest first: of one topic (by its file name, like POST), or of all."""
         with web.store() as store:
-            return store.runs(topic, limit)
+            store.end_orphaned_runs()  # a run whose process was killed shows as failed
+            return store.runs(web.topic_name(topic), limit)
 
     @app.post("/api/runs", tags=["runs"], status_code=202)
     def start_run(request: Request, body: RunBody) -> dict[str, Any]:
@@ -442,7 +465,7 @@ def create_app(
         return {"id": run_id, "status": "running", "url": f"/api/runs/{run_id}"}
 
     @app.get("/api/runs/{run_id}", tags=["runs"])
-    def get_run(run_id: int) -> dict[str, Any]:
+    def get_run(run_id: Annotated[int, PathParam(ge=1, le=MAX_ID)]) -> dict[str, Any]:
         """A run: status, live progress while it runs, and its digest once done."""
         with web.store() as store:
             run = store.run(run_id)
@@ -493,10 +516,9 @@ def _save_topic(web: Web, name: str, text: str) -> dict[str, Any]:
     path = topic_path(web.topics, name)
     topic = parse_topic(text, path)
     check_topic_sources(web.topics, topic.sources)
-    fd, tmp = tempfile.mkstemp(dir=web.topics, prefix=f".{name}.", suffix=".tmp")
-    with os.fdopen(fd, "w", encoding="utf-8") as f:
-        f.write(text)
-    os.replace(tmp, path)
+    backend = topic.backend or config.get("summary_backend")
+    check_topic_fields(web.topics, topic.outputs.folder, backend, topic.model)
+    write_atomically(path, text)
     return {"name": name, "topic": topic.model_dump(exclude={"path"})}
 
 

@@ -1,8 +1,9 @@
 """Topic runs started from the web: one thread per run, progress kept in memory.
 
 A run records itself in the store as it starts (so ``/api/runs/{id}`` and
-``newsdesk runs`` see it at once); the thread holds the topic's lock file, so a
-run started here never overlaps one started by ``newsdesk run`` or ``watch``.
+``newsdesk runs`` see it at once); its running row is the topic's lock in the
+store, so a run started here never overlaps one started by ``newsdesk run`` or
+``watch``, on this machine or another sharing the store.
 """
 
 from __future__ import annotations
@@ -14,8 +15,9 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from newsdesk.errors import NewsdeskError
+from newsdesk.runs import failure_message
 from newsdesk.store.base import Store
-from newsdesk.workflow import Topic, run_topic, topic_lock
+from newsdesk.workflow import Topic, run_topic
 
 START_TIMEOUT = 30.0  # seconds to wait for a started run to record itself
 
@@ -52,24 +54,26 @@ class Jobs:
         def work() -> None:
             store = self.open_store()
             progress = Progress()
+
+            def on_start(run_id: int) -> None:
+                with self._lock:
+                    self.live[run_id] = progress
+                box["run_id"] = run_id
+                started.set()
+
+            def on_progress(stage: str, done: int, total: int) -> None:
+                progress.stage, progress.done, progress.total = stage, done, total
+                progress.updated = time.time()
+
             try:
-                with topic_lock(topic.name, store):
-
-                    def on_start(run_id: int) -> None:
-                        with self._lock:
-                            self.live[run_id] = progress
-                        box["run_id"] = run_id
-                        started.set()
-
-                    def on_progress(stage: str, done: int, total: int) -> None:
-                        progress.stage, progress.done, progress.total = stage, done, total
-                        progress.updated = time.time()
-
-                    run_topic(store, topic, on_progress, started_run=on_start)
-                    progress.stage = "done"
+                run_topic(store, topic, on_progress, started_run=on_start)
+                progress.stage = "done"
             except NewsdeskError as e:  # recorded in the store as a failed run, too
                 progress.error = str(e)
                 box.setdefault("error", e)
+            except Exception as e:  # likewise: the run is failed, the server goes on
+                progress.error = failure_message(e)
+                box.setdefault("error", NewsdeskError(progress.error))
             finally:
                 progress.finished = True
                 started.set()
