@@ -148,6 +148,12 @@ def test_exit_codes_of_ingest(
     assert code == 1
     assert "empty.rss:emptyfeed" in err
     assert "config.xml:notanRSSorAtomfeed" in err
+    # a repaired file is stored (exit 0) with a warning that names it
+    body = ("稀土永磁体出口管制依法实施，商务部审批了一批合规申请。" * 20).encode()
+    (tmp_path / "damaged.txt").write_bytes(b"title\n\n" + body + b"\xff" + body)
+    code = run_main(monkeypatch, "ingest", str(tmp_path / "damaged.txt"), "--db", db, "--no-embed")
+    assert code == 0
+    assert "damaged.txt:invalidUTF-8" in "".join(capsys.readouterr().err.split())
     # a broken store is a setup error with a message, not a traceback
     broken = tmp_path / "broken.db"
     broken.write_bytes(b"this is not a database" * 100)

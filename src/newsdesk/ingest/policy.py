@@ -136,7 +136,7 @@ def local_link(url: str, root: Path | None, where: str) -> Path:
     base = root.resolve()
     try:
         resolved = path.resolve()
-    except (OSError, RuntimeError):
+    except (OSError, RuntimeError, ValueError):  # ValueError: a NUL in the path
         raise refused from None
     inside = resolved.is_relative_to(base)
     hidden = any(p.startswith(".") for p in resolved.relative_to(base).parts) if inside else True

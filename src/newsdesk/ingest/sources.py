@@ -329,6 +329,9 @@ def read_path(
 ) -> Iterator[RawArticle | FollowLink | InputError]:
     """Everything in one local file or folder."""
     budget = budget or Budget.from_settings()
+    if "\x00" in str(path):
+        yield InputError(repr(str(path)), "a path cannot contain a NUL character")
+        return
     if not path.exists():
         yield InputError(str(path), "no such file or folder")
         return
@@ -360,7 +363,7 @@ def read_path(
 def count_items(path: Path) -> int:
     """A quick estimate of how many items a path holds (for progress bars)."""
     total = 0
-    if not path.exists():
+    if "\x00" in str(path) or not path.exists():
         return 1
     for file in iter_files(path):
         if file.suffix.lower() in _JSONL:
