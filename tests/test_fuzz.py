@@ -28,8 +28,14 @@ from newsdesk.ingest.budget import Budget
 from newsdesk.ingest.dates import parse_date
 from newsdesk.ingest.pipeline import build_document
 from newsdesk.ingest.policy import UrlPolicy, local_link
-from newsdesk.ingest.sources import FollowLink, RawArticle, read_feed, read_html, read_jsonl
-from newsdesk.ingest.sources import read_text_file
+from newsdesk.ingest.sources import (
+    FollowLink,
+    RawArticle,
+    read_feed,
+    read_html,
+    read_jsonl,
+    read_text_file,
+)
 from newsdesk.ingest.validate import sane_date
 from newsdesk.model import Document
 from newsdesk.store import open_store

@@ -19,9 +19,10 @@ from newsdesk.ingest.budget import Budget
 from newsdesk.ingest.policy import WEB_SCHEMES
 from newsdesk.ingest.sources import RawArticle
 
-# C0 controls except tab and line breaks, and DEL; vertical tab and form feed
-# become line breaks.
-_CONTROL = re.compile("[\x00-\x08\x0e-\x1f\x7f]")
+# C0 controls except tab and line breaks; vertical tab and form feed become
+# line breaks. DEL stays: harmless, and two stored corpus paragraphs carry one
+# (removing it would give their documents new ids on the next ingest).
+_CONTROL = re.compile("[\x00-\x08\x0e-\x1f]")
 _LINE_BREAKS = str.maketrans({"\x0b": "\n", "\x0c": "\n"})
 _SURROGATE = re.compile("[\ud800-\udfff]")
 
