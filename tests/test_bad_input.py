@@ -222,3 +222,19 @@ def test_a_full_disk_on_the_command_line_is_a_message_and_exit_2(
     assert "diskisfull" in err
     assert db in err
     assert "Traceback" not in err
+
+
+def test_a_full_disk_of_the_postgresql_server_is_store_full(postgres: object) -> None:
+    import psycopg
+
+    from newsdesk.errors import StoreFull
+    from newsdesk.store.postgres import PostgresStore
+
+    from .conftest import fresh_database
+
+    s = open_store(fresh_database(postgres))
+    assert isinstance(s, PostgresStore)
+    with pytest.raises(StoreFull, match="out of space"), s.transaction():
+        raise psycopg.errors.DiskFull("could not extend file: No space left on device")
+    assert s.count_documents() == 0  # the connection is usable after it
+    s.close()
