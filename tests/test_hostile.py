@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 
 from newsdesk import DocumentFilter, Outcome, ingest
+from newsdesk.errors import Refused
 from newsdesk.store import Store, open_store
 
 from . import hostile
@@ -186,7 +187,6 @@ def test_a_local_feed_reads_only_html_files_in_its_own_folder(
 
 
 def test_policy_refuses_private_targets_before_any_connection() -> None:
-    from newsdesk.errors import Refused
     from newsdesk.ingest.policy import UrlPolicy, origin
 
     names = {
@@ -233,3 +233,15 @@ def test_policy_refuses_private_targets_before_any_connection() -> None:
     allowed.check_link("http://10.0.0.1/", "x")
     with pytest.raises(Refused):
         allowed.check_link("file:///etc/passwd", "x")  # schemes hold regardless
+
+
+def test_a_name_that_resolves_public_but_connects_private_is_refused(site: Hostile) -> None:
+    from newsdesk.ingest.fetch import Fetcher
+    from newsdesk.ingest.policy import UrlPolicy
+
+    # DNS rebinding: the check saw a public address, the connection reached 127.0.0.1
+    port = site.other.base.rsplit(":", 1)[1]
+    policy = UrlPolicy(resolver=lambda host: ["93.184.216.34"])
+    [got] = Fetcher().fetch_all([f"http://localhost:{port}/secret"], policy)
+    assert isinstance(got, Refused)
+    assert "connected to 127.0.0.1" in got.reason

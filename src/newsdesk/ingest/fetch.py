@@ -154,7 +154,7 @@ class Fetcher:
         self, client: httpx.AsyncClient, url: str, current: str, policy: UrlPolicy
     ) -> Fetched | str:
         headers: dict[str, str] = {}
-        if self.cache is not None and current == url:
+        if self.cache is not None:  # the original URL's validators, on every hop (as browsers)
             etag, last_modified = self.cache.http_validators(url)
             if etag:
                 headers["If-None-Match"] = etag
@@ -189,7 +189,7 @@ class Fetcher:
                 continue
             except httpx.HTTPError as e:  # anything else httpx raises is this item's fault
                 raise FetchError(url, f"{e.__class__.__name__}: {e}") from e
-            if self.cache is not None and current == url:
+            if self.cache is not None:
                 self.cache.save_http_validators(
                     url, resp.headers.get("ETag"), resp.headers.get("Last-Modified")
                 )
