@@ -177,7 +177,16 @@ def ingest_cmd(
                     err.print(f"[yellow]warning[/yellow] {i.origin}: {w}")
         elif warnings:
             for kind, n in warnings.most_common():
-                err.print(f"[yellow]warning[/yellow] {n} items: {kind} (-v lists them)")
+                if n == 1:  # one item: name it (an invalid UTF-8 file, a dropped url ...)
+                    origin, text = next(
+                        (i.origin, w)
+                        for i in report.items
+                        for w in i.warnings
+                        if w.split(":")[0] == kind
+                    )
+                    err.print(f"[yellow]warning[/yellow] {escape(origin)}: {escape(text)}")
+                else:
+                    err.print(f"[yellow]warning[/yellow] {n} items: {kind} (-v lists them)")
         for note in report.notes:
             err.print(note, markup=False)
         s = report.summary()

@@ -63,6 +63,55 @@ SETTINGS: tuple[Setting, ...] = (
         "http_concurrency", "8", "NEWSDESK_HTTP_CONCURRENCY", "Concurrent HTTP requests in all."
     ),
     Setting(
+        "http_max_redirects",
+        "5",
+        "NEWSDESK_HTTP_MAX_REDIRECTS",
+        "Redirects followed per request at most (each hop is checked by the URL policy); "
+        "browsers allow 20, news sites use 1-2.",
+    ),
+    Setting(
+        "allow_private_hosts",
+        "0",
+        "NEWSDESK_ALLOW_PRIVATE_HOSTS",
+        "1: links and redirects found in fetched data may reach loopback, private, link-local "
+        "and reserved addresses (off: only the hosts of URLs you name may be such).",
+    ),
+    Setting(
+        "max_bytes",
+        str(8 * 1024 * 1024),
+        "NEWSDESK_MAX_BYTES",
+        "Bytes per response, file or JSONL line at most, counted on the wire and again after "
+        "decompression (8 MiB: the largest real news pages are 1-3 MB; a gzip bomb stops here).",
+    ),
+    Setting(
+        "item_seconds",
+        "60",
+        "NEWSDESK_ITEM_SECONDS",
+        "Seconds one fetched item may take in all, retries and waits included (a server "
+        "that dribbles bytes is cut off here; 3 tries of a normal page take under 10 s).",
+    ),
+    Setting(
+        "max_paragraph_chars",
+        "32768",
+        "NEWSDESK_MAX_PARAGRAPH_CHARS",
+        "Characters per paragraph at most: longer text with no sentence end is cut at a space "
+        "or at this length (real paragraphs are split at 600 at sentence ends first; the "
+        "longest paragraph stored from ../shared/data/corpora has 26,495, so none changes).",
+    ),
+    Setting(
+        "max_paragraphs",
+        "2000",
+        "NEWSDESK_MAX_PARAGRAPHS",
+        "Paragraphs per document at most; a longer one fails as over budget (the most in "
+        "../shared/data/corpora is 138).",
+    ),
+    Setting(
+        "max_depth",
+        "32",
+        "NEWSDESK_MAX_DEPTH",
+        "Nesting depth of a JSONL record at most (an article needs 2: an object and a list).",
+    ),
+    Setting(
         "chinese_timezone",
         "Asia/Shanghai",
         "NEWSDESK_CHINESE_TZ",

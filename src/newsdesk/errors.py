@@ -6,12 +6,15 @@
     ├── TopicBusy            the topic is running now in another process
     ├── OutputError          a digest file cannot be written (full disk, no permission)
     ├── StoreError           the database cannot be opened, migrated or written
-    │   └── NotFound         no stored object has that id
+    │   ├── NotFound         no stored object has that id
+    │   └── StoreFull        the disk (or the database's size limit) is full
     └── InputError           one input item is unusable; the batch goes on
         ├── DecodeError      bytes that no charset we tried can decode
         ├── EmptyDocument    nothing left after extraction and cleaning
         ├── MalformedRecord  a JSONL line that is not a usable JSON object
-        └── FetchError       an HTTP request that failed after its retries
+        ├── FetchError       an HTTP request that failed after its retries
+        ├── Refused          a link or redirect the URL policy does not allow
+        └── OverBudget       an item over a size, time or depth limit
 
 User-facing errors name the input (`where`) and say what to do about it.
 """
@@ -47,6 +50,10 @@ class NotFound(StoreError):
     """No stored object matches the given id."""
 
 
+class StoreFull(StoreError):
+    """A write failed because the disk or the database's size limit is full."""
+
+
 class InputError(NewsdeskError):
     """One input item cannot be ingested; the rest of the batch goes on."""
 
@@ -70,3 +77,11 @@ class MalformedRecord(InputError):
 
 class FetchError(InputError):
     """An HTTP request failed after its retries."""
+
+
+class Refused(InputError):
+    """The URL policy does not allow opening this link or redirect target."""
+
+
+class OverBudget(InputError):
+    """An item is over the resource budget (bytes, seconds, paragraphs or depth)."""

@@ -38,6 +38,13 @@ def zone_for(chinese: bool) -> tzinfo:
 
 def parse_date(raw: str, *, chinese: bool = True, now: datetime | None = None) -> datetime | None:
     """Parse ``raw`` into an aware datetime, or None when it is no date we know."""
+    try:
+        return _parse(raw, chinese, now)
+    except (ValueError, OverflowError, ArithmeticError, TypeError, IndexError):
+        return None  # a date past what datetime holds (3000000000小时前, +99:00, year 99999)
+
+
+def _parse(raw: str, chinese: bool, now: datetime | None) -> datetime | None:
     text = raw.strip()
     if not text:
         return None
@@ -87,4 +94,7 @@ def _parse_other(text: str, zone: tzinfo) -> datetime | None:
             dt = dateutil_parser.parse(text, fuzzy=False)
         except (ValueError, OverflowError):
             return None
-    return dt if dt.tzinfo is not None else dt.replace(tzinfo=zone)
+    dt = dt if dt.tzinfo is not None else dt.replace(tzinfo=zone)
+    dt.utcoffset()  # an offset of a day or more raises here, not in a later comparison
+    dt.astimezone(UTC)  # and so does a time that UTC cannot hold
+    return dt

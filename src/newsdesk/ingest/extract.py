@@ -57,8 +57,20 @@ def _codec(name: str) -> str | None:
         return None
 
 
+# Invalid byte sequences in at most this share of a UTF-8 text are damage to
+# repair (replaced, with a warning); more means another charset (detection).
+# Above the second share the bytes are binary, not text.
+_DAMAGED_UTF8 = 0.01
+_BINARY = 0.3
+
+
 def decode_bytes(data: bytes, where: str, declared: str | None = None) -> str:
     """Decode page or file bytes, trusting a declared charset only when it decodes cleanly."""
+    return decode_text(data, where, declared)[0]
+
+
+def decode_text(data: bytes, where: str, declared: str | None = None) -> tuple[str, str | None]:
+    """Decoded text and a warning when it needed repair or detection (None when clean)."""
     candidates: list[str] = []
     for bom, enc in _BOMS:
         if data.startswith(bom):
@@ -73,21 +85,30 @@ def decode_bytes(data: bytes, where: str, declared: str | None = None) -> str:
         if codec is None:
             continue
         try:
-            return data.decode(codec)
+            return data.decode(codec), None
         except UnicodeDecodeError:
             continue  # a wrong declaration: fall through to detection
     try:
-        return data.decode("utf-8")
+        return data.decode("utf-8"), None
     except UnicodeDecodeError:
         pass
+    repaired = data.decode("utf-8", "replace")
+    bad = repaired.count("\ufffd")
+    damaged = f"invalid UTF-8: {bad} bad byte sequences replaced with U+FFFD"
+    if bad <= _DAMAGED_UTF8 * len(repaired):
+        return repaired, damaged
     best = from_bytes(data).best()
-    if best is None or best.encoding is None:
-        raise DecodeError(where, "cannot detect the character set; save the file as UTF-8")
-    codec = _codec(best.encoding) or best.encoding
-    try:
-        return data.decode(codec)
-    except (UnicodeDecodeError, LookupError) as e:
-        raise DecodeError(where, f"cannot decode as {best.encoding}: {e}") from e
+    if best is not None and best.encoding is not None:
+        codec = _codec(best.encoding) or best.encoding
+        try:
+            text = data.decode(codec)
+        except (UnicodeDecodeError, LookupError):
+            pass
+        else:
+            return text, f"not UTF-8 and no charset declared: decoded as {codec} (detected)"
+    if bad <= _BINARY * len(repaired):
+        return repaired, damaged
+    raise DecodeError(where, "cannot detect the character set; save the file as UTF-8")
 
 
 def extract_html(html: str, where: str, url: str | None = None) -> Extracted:

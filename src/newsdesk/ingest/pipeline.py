@@ -14,19 +14,23 @@ from urllib.parse import unquote, urlsplit
 from newsdesk import dedup
 from newsdesk.errors import EmptyDocument, InputError
 from newsdesk.index import index_entries
+from newsdesk.ingest.budget import Budget
 from newsdesk.ingest.clean import clean_paragraphs, normalize_title
 from newsdesk.ingest.dates import parse_date
 from newsdesk.ingest.fetch import Fetched, Fetcher
 from newsdesk.ingest.names import display_name
+from newsdesk.ingest.policy import UrlPolicy, local_link
 from newsdesk.ingest.sources import (
     FollowLink,
     RawArticle,
     count_items,
     looks_like_feed,
+    read_bounded,
     read_feed,
     read_html,
     read_path,
 )
+from newsdesk.ingest.validate import bound_paragraphs, clean_text, sane_date, validate_raw
 from newsdesk.model import Document, IngestReport, ItemReport, Outcome, document_id
 from newsdesk.store.base import Store
 from newsdesk.text.embed import Embedder, get_embedder
@@ -73,14 +77,21 @@ def _file_path(url: str) -> Path:
 
 
 def build_document(
-    raw: RawArticle, *, source: str | None = None, now: datetime | None = None
+    raw: RawArticle,
+    *,
+    source: str | None = None,
+    now: datetime | None = None,
+    budget: Budget | None = None,
 ) -> tuple[Document, list[str], int]:
-    """Clean one raw article into a Document; returns it, warnings, paragraphs removed."""
+    """Validate and clean one raw article into a Document; returns it, warnings, removed."""
     now = now or datetime.now(UTC)
+    budget = budget or Budget.from_settings()
+    raw = validate_raw(raw, budget)
+    source = clean_text(source) if source else source
     warnings = list(raw.warnings)
     title = normalize_title(raw.title or "")
     cleaned = clean_paragraphs(raw.paragraphs, title, markdown=raw.markdown)
-    paragraphs = tuple(cleaned.paragraphs)
+    paragraphs = tuple(bound_paragraphs(cleaned.paragraphs, budget, raw.where))
     if not paragraphs:
         reason = "empty body" if not any(p.strip() for p in raw.paragraphs) else "only boilerplate"
         raise EmptyDocument(raw.where, f"no text left after cleaning ({reason})")
@@ -101,6 +112,11 @@ def build_document(
         published = parse_date(raw.date, chinese=chinese, now=now)
         if published is None:
             warnings.append(f"unrecognized date {raw.date!r}: stored without a publish time")
+        elif not sane_date(published, now):
+            warnings.append(
+                f"date {raw.date!r} out of range (1900 to now): stored without a publish time"
+            )
+            published = None
     else:
         warnings.append("no date: stored without a publish time")
     doc = Document(
@@ -137,6 +153,7 @@ class _Batcher:
         self.report = report
         self.progress = progress
         self.total = 0
+        self.budget = Budget.from_settings()
         self.pending: list[tuple[Document, RawArticle, list[str]]] = []
 
     def note(self, item: ItemReport) -> None:
@@ -149,7 +166,7 @@ class _Batcher:
 
     def add(self, raw: RawArticle, source: str | None) -> None:
         try:
-            doc, warnings, removed = build_document(raw, source=source)
+            doc, warnings, removed = build_document(raw, source=source, budget=self.budget)
         except InputError as e:
             self.fail(e)
             return
@@ -262,17 +279,18 @@ def ingest(
     if progress:
         progress(None, batch.total)
     follow: list[FollowLink] = []
+    policy = UrlPolicy.for_inputs(urls)  # the user's URLs are trusted; links in data are not
     for path in local:
-        _consume(read_path(path, opts.mapping), batch, follow, opts.source)
+        _consume(read_path(path, opts.mapping, batch.budget), batch, follow, opts.source)
     if urls:
         fetcher = opts.fetcher or Fetcher(cache=store)
-        for url, got in zip(urls, fetcher.fetch_all(urls), strict=True):
+        for url, got in zip(urls, fetcher.fetch_all(urls, policy), strict=True):
             if not isinstance(got, InputError) and got.not_modified:
                 report.notes.append(f"{url}: not modified since the last poll (HTTP 304)")
                 continue
             _consume(_from_response(url, got), batch, follow, opts.source)
     if follow:
-        _follow_links(follow, batch, opts, store)
+        _follow_links(follow, batch, opts, store, policy)
     batch.flush()
     if isinstance(batch, _RemoteBatcher):
         batch.finish()
@@ -314,22 +332,35 @@ def _from_response(
 
 
 def _follow_links(
-    links: list[FollowLink], batch: _Batcher, opts: IngestOptions, store: Store
+    links: list[FollowLink], batch: _Batcher, opts: IngestOptions, store: Store, policy: UrlPolicy
 ) -> None:
-    """Fetch the pages of teaser feed entries (file:// links are read from disk)."""
-    remote = [link for link in links if not link.url.startswith("file://")]
+    """Fetch the pages of teaser feed entries, each link checked by the URL policy first.
+
+    A ``file:`` link is read only when it names an HTML file in its local
+    feed's own folder; any other is refused before anything is opened.
+    """
+    remote: list[str] = []
+    for link in links:
+        if not link.url.lower().startswith("file:"):
+            try:
+                policy.check_link(link.url, link.url)
+            except InputError:
+                continue  # refused again below, with its message, in the batch's order
+            remote.append(link.url)
     fetched: dict[str, Fetched | InputError] = {}
     if remote:
         fetcher = opts.fetcher or Fetcher(cache=store)
-        urls = [r.url for r in remote]
-        fetched = dict(zip(urls, fetcher.fetch_all(urls), strict=True))
+        fetched = dict(zip(remote, fetcher.fetch_all(remote, policy), strict=True))
     for link in links:
         try:
-            if link.url.startswith("file://"):
-                path = _file_path(link.url)
-                raw = read_html(path.read_bytes(), link.url, url=None)
+            if link.url.lower().startswith("file:"):
+                path = local_link(link.url, link.root, link.url)
+                raw = read_html(read_bounded(path, batch.budget), link.url, url=None)
             else:
-                got = fetched[link.url]
+                got = fetched.get(link.url)
+                if got is None:
+                    policy.check_link(link.url, link.url)  # raises: it was refused above
+                    raise InputError(link.url, "not fetched")
                 if isinstance(got, InputError):
                     raise got
                 if got.not_modified:

@@ -6,6 +6,7 @@ item) and never raises for one item's fault, so a batch always goes on.
 
 from __future__ import annotations
 
+import codecs
 import json
 import re
 from collections.abc import Iterator, Mapping
@@ -16,8 +17,9 @@ from urllib.parse import urljoin, urlsplit
 
 import feedparser
 
-from newsdesk.errors import ConfigError, InputError, MalformedRecord
-from newsdesk.ingest.extract import decode_bytes, extract_html
+from newsdesk.errors import ConfigError, EmptyDocument, InputError, MalformedRecord
+from newsdesk.ingest.budget import Budget
+from newsdesk.ingest.extract import decode_text, extract_html
 
 
 @dataclass(slots=True)
@@ -43,6 +45,7 @@ class FollowLink:
     title: str | None
     date: str | None
     source: str | None
+    root: Path | None = None  # a local feed's folder: its file: links may name HTML files there
 
 
 # --- JSONL ------------------------------------------------------------------
@@ -81,28 +84,54 @@ def _pick(record: Mapping[str, Any], name: str, mapping: Mapping[str, str]) -> A
     return None
 
 
-def read_jsonl(path: Path, mapping: Mapping[str, str]) -> Iterator[RawArticle | InputError]:
+def read_jsonl(
+    path: Path, mapping: Mapping[str, str], budget: Budget | None = None
+) -> Iterator[RawArticle | InputError]:
     """One item per line; a bad line is reported as file:line with the reason."""
+    budget = budget or Budget.from_settings()
+    limit = budget.max_bytes
     with path.open("rb") as f:
-        for lineno, raw in enumerate(f, start=1):
+        lineno = 0
+        while raw := f.readline(limit + 1):
+            lineno += 1
             where = f"{path}:{lineno}"
+            if lineno == 1 and raw.startswith(codecs.BOM_UTF8):
+                raw = raw[len(codecs.BOM_UTF8) :]
+            if len(raw) > limit and not raw.endswith(b"\n"):
+                while (rest := f.readline(1 << 20)) and not rest.endswith(b"\n"):
+                    pass  # skip the rest of the line without holding it
+                try:
+                    budget.check_size(limit + 1, where, "the line is more than")
+                except InputError as e:
+                    yield e
+                continue
             if not raw.strip():
                 continue
             try:
-                record = json.loads(raw.decode("utf-8"))
-            except UnicodeDecodeError as e:
-                yield MalformedRecord(where, f"not UTF-8 ({e.reason} at byte {e.start})")
-                continue
-            except json.JSONDecodeError as e:
-                yield MalformedRecord(where, f"invalid JSON: {e.msg} at column {e.colno}")
-                continue
-            if not isinstance(record, dict):
-                yield MalformedRecord(where, f"expected a JSON object, got {type(record).__name__}")
-                continue
-            try:
-                yield _from_record(record, where, path.name, mapping)
+                yield _parse_line(raw, where, path.name, mapping, budget)
             except InputError as e:
                 yield e
+
+
+def _parse_line(
+    raw: bytes, where: str, filename: str, mapping: Mapping[str, str], budget: Budget
+) -> RawArticle:
+    try:
+        record = json.loads(raw.decode("utf-8"))
+    except UnicodeDecodeError as e:
+        raise MalformedRecord(where, f"not UTF-8 ({e.reason} at byte {e.start})") from None
+    except json.JSONDecodeError as e:
+        raise MalformedRecord(where, f"invalid JSON: {e.msg} at column {e.colno}") from None
+    except ValueError as e:  # an integer of more than 4,300 digits
+        raise MalformedRecord(where, f"invalid JSON: {e}") from None
+    except RecursionError:
+        raise MalformedRecord(
+            where, f"invalid JSON: nested too deep (the limit is {budget.max_depth})"
+        ) from None
+    if not isinstance(record, dict):
+        raise MalformedRecord(where, f"expected a JSON object, got {type(record).__name__}")
+    budget.check_depth(record, where)
+    return _from_record(record, where, filename, mapping)
 
 
 def _from_record(
@@ -143,9 +172,9 @@ def _text_or_none(value: Any) -> str | None:
 _FRONT_MATTER = re.compile(r"^---\s*\n(.*?)\n---\s*\n", re.S)
 
 
-def read_text_file(path: Path) -> RawArticle:
+def read_text_file(path: Path, budget: Budget | None = None) -> RawArticle:
     """A plain-text or Markdown article: optional front matter, then title, then body."""
-    text = decode_bytes(path.read_bytes(), str(path))
+    text, warning = decode_text(read_bounded(path, budget), str(path))
     meta: dict[str, str] = {}
     m = _FRONT_MATTER.match(text)
     if m:
@@ -170,12 +199,22 @@ def read_text_file(path: Path) -> RawArticle:
         url=meta.get("url"),
         origin=meta.get("url") or str(path.resolve()),
         markdown=markdown,
+        warnings=[warning] if warning else [],
     )
+
+
+def read_bounded(path: Path, budget: Budget | None = None) -> bytes:
+    """A file's bytes, refused (OverBudget) when it is larger than the byte budget."""
+    budget = budget or Budget.from_settings()
+    with path.open("rb") as f:
+        data = f.read(budget.max_bytes + 1)
+    budget.check_size(len(data), str(path), "the file is more than")
+    return data
 
 
 def read_html(data: bytes, where: str, url: str | None, charset: str | None = None) -> RawArticle:
     """An HTML page: charset, then article extraction."""
-    html = decode_bytes(data, where, declared=charset)
+    html, warning = decode_text(data, where, declared=charset)
     found = extract_html(html, where, url=url)
     return RawArticle(
         where=where,
@@ -185,6 +224,7 @@ def read_html(data: bytes, where: str, url: str | None, charset: str | None = No
         source=found.sitename,
         url=url,
         origin=url or where,
+        warnings=[warning] if warning else [],
     )
 
 
@@ -207,19 +247,31 @@ def looks_like_feed(data: bytes, content_type: str = "") -> bool:
 
 
 def read_feed(
-    data: bytes, where: str, base_url: str | None
+    data: bytes, where: str, base_url: str | None, root: Path | None = None
 ) -> Iterator[RawArticle | FollowLink | InputError]:
-    """Entries of an RSS/Atom feed: full articles, or links to fetch."""
+    """Entries of an RSS/Atom feed: full articles, or links to fetch.
+
+    ``root`` is the folder of a local feed file: its relative links name files
+    there (read only if the URL policy allows; see ``policy.local_link``).
+    """
+    if not data.strip():
+        yield EmptyDocument(where, "empty feed: the file or response has no content")
+        return
     parsed = feedparser.parse(data)
     if parsed.get("bozo") and not parsed.entries:
         reason = parsed.get("bozo_exception", "not a feed")
         yield InputError(where, f"cannot parse the feed: {reason}")
+        return
+    if not parsed.entries and not parsed.get("version"):
+        yield InputError(where, "not an RSS or Atom feed (no <rss>, <feed> or <rdf> root)")
         return
     feed_title = parsed.feed.get("title") or (urlsplit(base_url).netloc if base_url else None)
     for i, entry in enumerate(parsed.entries, start=1):
         link = entry.get("link")
         if link and base_url:
             link = urljoin(base_url, link)
+        # a local feed's own page links are files, not the article's web address
+        page_url = None if root is not None and link and link.startswith("file:") else link
         entry_where = f"{where} entry {i}" + (f" ({link})" if link else "")
         title = entry.get("title")
         date = entry.get("published") or entry.get("updated")
@@ -235,7 +287,7 @@ def read_feed(
                 article = read_html(
                     f"<html><body><article>{html}</article></body></html>".encode(),
                     entry_where,
-                    link,
+                    page_url,
                 )
             except InputError as e:
                 yield e
@@ -246,7 +298,7 @@ def read_feed(
             article.origin = entry.get("id") or link or entry_where
             yield article
         else:
-            yield FollowLink(url=link, title=title, date=date, source=feed_title)
+            yield FollowLink(url=link, title=title, date=date, source=feed_title, root=root)
 
 
 def _text_len(html: str) -> int:
@@ -273,9 +325,13 @@ def iter_files(path: Path) -> Iterator[Path]:
 
 
 def read_path(
-    path: Path, mapping: Mapping[str, str]
+    path: Path, mapping: Mapping[str, str], budget: Budget | None = None
 ) -> Iterator[RawArticle | FollowLink | InputError]:
     """Everything in one local file or folder."""
+    budget = budget or Budget.from_settings()
+    if "\x00" in str(path):
+        yield InputError(repr(str(path)), "a path cannot contain a NUL character")
+        return
     if not path.exists():
         yield InputError(str(path), "no such file or folder")
         return
@@ -283,13 +339,18 @@ def read_path(
         suffix = file.suffix.lower()
         try:
             if suffix in _JSONL:
-                yield from read_jsonl(file, mapping)
+                yield from read_jsonl(file, mapping, budget)
             elif suffix in _HTML:
-                yield read_html(file.read_bytes(), str(file), url=None)
+                yield read_html(read_bounded(file, budget), str(file), url=None)
             elif suffix in _TEXT:
-                yield read_text_file(file)
+                yield read_text_file(file, budget)
             elif suffix in _FEED:
-                yield from read_feed(file.read_bytes(), str(file), base_url=file.resolve().as_uri())
+                yield from read_feed(
+                    read_bounded(file, budget),
+                    str(file),
+                    base_url=file.resolve().as_uri(),
+                    root=file.resolve().parent,
+                )
             else:
                 kinds = ", ".join(sorted(SUPPORTED))
                 yield InputError(str(file), f"unsupported file type {suffix!r} (known: {kinds})")
@@ -302,12 +363,12 @@ def read_path(
 def count_items(path: Path) -> int:
     """A quick estimate of how many items a path holds (for progress bars)."""
     total = 0
-    if not path.exists():
+    if "\x00" in str(path) or not path.exists():
         return 1
     for file in iter_files(path):
         if file.suffix.lower() in _JSONL:
-            with file.open("rb") as f:
-                total += sum(1 for line in f if line.strip())
+            with file.open("rb") as f:  # newlines counted in blocks: no line held whole
+                total += sum(block.count(b"\n") for block in iter(lambda: f.read(1 << 20), b""))
         else:
             total += 1
     return total

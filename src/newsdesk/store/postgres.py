@@ -31,7 +31,7 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
-from newsdesk.errors import ConfigError, NotFound, StoreError, TopicBusy
+from newsdesk.errors import ConfigError, NotFound, StoreError, StoreFull, TopicBusy
 from newsdesk.model import Document, IndexEntry, Outcome
 from newsdesk.store import owners
 from newsdesk.store.base import (
@@ -236,9 +236,18 @@ class PostgresStore:
 
     @contextmanager
     def transaction(self) -> Iterator[Any]:
-        """One transaction, rolled back on any error."""
-        with self.conn.transaction():
-            yield self.conn
+        """One transaction, rolled back on any error; a full disk is ``StoreFull``."""
+        import psycopg
+
+        try:
+            with self.conn.transaction():
+                yield self.conn
+        except psycopg.errors.DiskFull as e:
+            raise StoreFull(
+                f"--db {_redacted(self.location)}: the database server is out of space ({e}); "
+                "nothing of the batch in progress was stored: free some space and run the same "
+                "command again"
+            ) from e
 
     def _all(self, sql: str, args: Sequence[Any] = ()) -> list[tuple[Any, ...]]:
         return list(self.conn.execute(sql, args).fetchall())

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import sqlite3
 from collections.abc import Iterable, Iterator, Mapping, Sequence
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -13,7 +13,7 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
-from newsdesk.errors import NotFound, StoreError, TopicBusy
+from newsdesk.errors import NotFound, StoreError, StoreFull, TopicBusy
 from newsdesk.model import Document, IndexEntry, Outcome
 from newsdesk.store import migrations, owners
 from newsdesk.store.base import (
@@ -27,6 +27,17 @@ from newsdesk.store.base import (
     orphan_message,
     run_from_row,
 )
+
+
+def store_error(location: str, e: sqlite3.DatabaseError) -> StoreError:
+    """The named error of a failed write: a full disk, or a store that cannot be written."""
+    text = str(e)
+    if isinstance(e, sqlite3.OperationalError) and "full" in text:
+        return StoreFull(
+            f"--db {location}: the disk is full ({text}); nothing of the batch in progress was "
+            "stored: free some space and run the same command again"
+        )
+    return StoreError(f"--db {location}: cannot write the store: {text}")
 
 
 class SQLiteStore:
@@ -56,14 +67,25 @@ class SQLiteStore:
 
     @contextmanager
     def transaction(self) -> Iterator[sqlite3.Connection]:
-        """BEGIN IMMEDIATE ... COMMIT, rolled back on any error."""
-        self.conn.execute("BEGIN IMMEDIATE")
+        """BEGIN IMMEDIATE ... COMMIT, rolled back on any error.
+
+        A database error (a full disk, a broken file) becomes a ``StoreError``
+        that names the store; SQLite may already have rolled the transaction
+        back itself, so the rollback here never hides the cause.
+        """
         try:
-            yield self.conn
-        except BaseException:
-            self.conn.execute("ROLLBACK")
-            raise
-        self.conn.execute("COMMIT")
+            self.conn.execute("BEGIN IMMEDIATE")
+            try:
+                yield self.conn
+                self.conn.execute("COMMIT")
+            except BaseException:
+                if self.conn.in_transaction:
+                    # the error that brought us here is the one to report
+                    with suppress(sqlite3.Error):
+                        self.conn.execute("ROLLBACK")
+                raise
+        except sqlite3.DatabaseError as e:
+            raise store_error(self.location, e) from e
         self._commits += 1
 
     # --- writes ------------------------------------------------------------
