@@ -38,7 +38,7 @@ def part_of(doc_id: str) -> str:
 def load(path: Path, part: str) -> Iterator[WmtDoc]:
     """The documents of one part, in file order."""
     if part not in PARTS:
-        raise InputError(f"unknown WMT21 part {part!r} (known: tune, report)")
+        raise InputError(str(path), f"unknown WMT21 part {part!r} (known: tune, report)")
     with path.open(encoding="utf-8") as f:
         for lineno, line in enumerate(f, start=1):
             row = json.loads(line)
@@ -47,5 +47,5 @@ def load(path: Path, part: str) -> Iterator[WmtDoc]:
             zh = tuple(row["zh_segments"])
             a, b = row["en_refs"]["A"], row["en_refs"]["B"]
             if not (len(zh) == len(a) == len(b)):
-                raise InputError(f"{path}:{lineno}: segments and references differ in length")
+                raise InputError(f"{path}:{lineno}", "segments and references differ in length")
             yield WmtDoc(row["doc_id"], zh, tuple(zip(a, b, strict=True)))

@@ -22,6 +22,7 @@ from newsdesk.model import Document
 from newsdesk.store.base import Store
 from newsdesk.summarize import prompts
 from newsdesk.summarize.backends import LLM, get_llm
+from newsdesk.summarize.headings import heading as phrase_heading
 from newsdesk.summarize.plan import Plan, Sentence, make_plan
 from newsdesk.summarize.schema import Claim, Group, Summary, Verdict
 from newsdesk.summarize.verify import (
@@ -33,7 +34,7 @@ from newsdesk.summarize.verify import (
     valid_citations,
 )
 from newsdesk.text.embed import Embedder, get_embedder
-from newsdesk.text.segment import STOPWORDS, search_tokens
+from newsdesk.text.segment import STOPWORDS
 
 __all__ = [
     "Claim",
@@ -368,14 +369,7 @@ def _extractive(doc: Document, plan: Plan, opts: SummaryOptions, note: str) -> S
     """No model: the selected sentences themselves, cited exactly, in the source language."""
 
     def heading(sents: Sequence[Sentence]) -> str:
-        words = Counter(
-            w for s in sents for w in search_tokens(s.text) if len(w) >= 2 and not w.isdigit()
-        )
-        picked: list[str] = []
-        for w, _ in words.most_common(12):  # skip the parts of a compound already picked
-            if len(picked) < 3 and not any(w in p or p in w for p in picked):
-                picked.append(w)
-        return " · ".join(picked) or "Details"
+        return phrase_heading([s.text for s in sents]) or "Details"
 
     quoted = "quoted from the cited paragraph"
     core = Claim(
