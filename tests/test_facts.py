@@ -46,6 +46,15 @@ def test_numbers_and_dates_compare_across_languages_after_normalization() -> Non
     assert check(zh, "Exports fell 40 percent.").missing == (("n", 40.0),)
 
 
+def test_clock_times_compare_across_languages() -> None:
+    assert check("7月25日下午4点多，傅昆宝忙着收拾。", "At 4 p.m. on July 25, Fu Kunbao packed.").ok
+    assert check("7月25日下午4点多，傅昆宝忙着收拾。", "7:25 PM, Fu Kunbao packed.").missing == (
+        ("t", "19:25"),
+    )
+    assert check("于7月16日晚7:30登陆卫视", "It airs at 7:30 p.m. on July 16.").ok
+    assert check("上午9点半开会", "The meeting began at 9:30.").ok
+
+
 def test_a_day_alone_in_chinese_matches_a_full_english_date() -> None:
     assert check("俄罗斯各舰队26日举行阅兵式。", "On July 26 the fleets held a parade.").ok
     assert not check("俄罗斯各舰队26日举行阅兵式。", "On July 29 the fleets held a parade.").ok

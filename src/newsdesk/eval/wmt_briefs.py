@@ -21,11 +21,11 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from typing import Any
 
+from newsdesk.eval.citations import eval_document
 from newsdesk.eval.wmt import WmtDoc
-from newsdesk.model import Document, document_id
+from newsdesk.model import Document
 from newsdesk.summarize import SummaryOptions, summarize_document
 from newsdesk.summarize.backends import LLM
 from newsdesk.summarize.facts import en_facts, unmatched
@@ -39,18 +39,7 @@ _CAPITAL = re.compile(r"(?<![.!?:]\s)(?<!^)\b[A-Z][a-z]+\b")
 
 def as_document(doc: WmtDoc) -> Document:
     """The WMT21 document as a stored document: paragraph n is segment n."""
-    paragraphs = doc.zh
-    return Document(
-        id=document_id("wmt21", doc.doc_id, paragraphs),
-        title=paragraphs[0][:80],
-        paragraphs=paragraphs,
-        source="wmt21",
-        source_display="WMT21",
-        published_at=None,
-        language="zh",
-        url=None,
-        fetched_at=datetime.now(UTC),
-    )
+    return eval_document("wmt21", doc.doc_id, doc.zh, doc.zh[0][:80])
 
 
 def content_words(text: str) -> set[str]:
@@ -110,6 +99,7 @@ def measure(doc: WmtDoc, claim: Claim) -> ClaimFigures:
     names = set(_CAPITAL.findall(claim.text)) - {w.capitalize() for w in STOPWORDS}
     lower_cited = cited.lower()
     everything = " ".join(refs).lower()
+    everything += " " + everything.replace(" ", "")  # "Fukunbao" for "Fu Kunbao"
     return ClaimFigures(
         doc_id=doc.doc_id,
         text=claim.text,

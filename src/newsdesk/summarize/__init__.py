@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import os
 import time
-from collections import Counter
+from collections import Counter, defaultdict
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
@@ -67,6 +67,26 @@ class SummaryOptions:
             keep_unverified=self.keep_unverified,
             refresh=self.refresh,
         )
+
+
+# Seconds spent in each stage of the briefs written in this process (plan,
+# rewrite, checks, judge, repair), for bench/summarize_bench.py; cumulative.
+STAGE_SECONDS: defaultdict[str, float] = defaultdict(float)
+
+
+class _TimedJudge:
+    """A judge whose calls are counted as the "judge" stage."""
+
+    def __init__(self, judge: Judge) -> None:
+        self.judge = judge
+
+    def supports(self, passage: str, claim: str, focus: str = "") -> bool:
+        """The wrapped judge's answer, timed."""
+        started = time.perf_counter()
+        try:
+            return self.judge.supports(passage, claim, focus)
+        finally:
+            STAGE_SECONDS["judge"] += time.perf_counter() - started
 
 
 def use_model(backend: str, model: str) -> None:
@@ -163,14 +183,18 @@ def summarize_document(
     opts = (options or SummaryOptions()).resolved()
     started = time.perf_counter()
     plan = make_plan(doc, embedder or get_embedder())
+    STAGE_SECONDS["plan"] += time.perf_counter() - started
     if opts.backend == "extractive":
         summary = _extractive(doc, plan, opts, note="")
     else:
         model = llm or get_llm(opts.backend)
         try:
+            begun = time.perf_counter()
             summary = _rewrite(doc, plan, opts, model)
+            STAGE_SECONDS["rewrite"] += time.perf_counter() - begun
+            chosen = judge or (LLMJudge(model) if opts.judge else None)
             summary = _verify(
-                doc, summary, opts, model, judge or (LLMJudge(model) if opts.judge else None)
+                doc, summary, opts, model, _TimedJudge(chosen) if chosen is not None else None
             )
         except ModelError as e:
             summary = _extractive(doc, plan, opts, note=f"fell back to extractive: {e}")
@@ -316,9 +340,13 @@ def _verify(
     counts: Counter[str] = Counter()
 
     def repaired_and_judged(claim: Claim) -> Claim:
+        started, judged = time.perf_counter(), STAGE_SECONDS["judge"]
         if opts.language == "en":
             claim = repair_language(llm, claim)
-        return judge_claim(judge, doc, claim)
+        claim = judge_claim(judge, doc, claim)
+        # checks: citations, exact checks and language repair (the judge's own calls apart)
+        STAGE_SECONDS["checks"] += time.perf_counter() - started - (STAGE_SECONDS["judge"] - judged)
+        return claim
 
     def check(claim: Claim) -> Claim | None:
         claim = valid_citations(claim, n)
@@ -327,7 +355,9 @@ def _verify(
             return None
         claim = repaired_and_judged(claim)
         if claim.verdict is Verdict.UNSUPPORTED:
+            begun = time.perf_counter()
             second = _second_attempt(claim, opts, llm)
+            STAGE_SECONDS["repair"] += time.perf_counter() - begun
             if second is not None:
                 counts["retried"] += 1
                 second = repaired_and_judged(second)

@@ -13,7 +13,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-Fact = tuple[str, float | str]  # ("n", 52000.0), ("d", "12-10"), ("m", "12")
+Fact = tuple[str, float | str]  # ("n", 52000.0), ("d", "12-10"), ("m", "12"), ("t", "16:00")
 
 _CN_DIGITS = {"零": 0, "〇": 0, "一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5}
 _CN_DIGITS |= {"六": 6, "七": 7, "八": 8, "九": 9}
@@ -58,6 +58,14 @@ _EN_DATE = re.compile(
     rf"\b{_MONTH}\s+(\d{{1,2}}){_ORD}\b|\b(\d{{1,2}}){_ORD}\s+(?:of\s+)?{_MONTH}|"
     rf"\b(?:the\s+)?(\w+?)(?:st|nd|rd|th)?\s+of\s+{_MONTH}",
     re.IGNORECASE,
+)
+# Clock times: "7:25 PM", "4 p.m." against 下午4点, 16时30分 (hours as 0-23).
+_EN_TIME = re.compile(
+    r"\b(\d{1,2})(?::(\d{2}))?\s*(a\.?m\.?|p\.?m\.?)(?![a-z])|\b(\d{1,2}):(\d{2})\b", re.IGNORECASE
+)
+_ZH_TIME = re.compile(
+    rf"(上午|下午|晚上|晚|凌晨|中午|早上|傍晚)?(?:({_ARABIC}|[{_CN_NUM}]+)[点时](半|({_ARABIC}|[{_CN_NUM}]+)分)?|"
+    r"(\d{1,2})[:：](\d{2}))"
 )
 _EN_MONTH = re.compile(rf"\b{_MONTH}(?=\s|,|$)", re.IGNORECASE)
 # English number words that state a figure ("one" is left out: "one of the" states none).
@@ -114,6 +122,14 @@ def zh_facts(text: str) -> set[Fact]:
             day = _value(m.group(2)) if m.group(2) else None
             if day is not None and 1 <= day <= 31:
                 facts.add(("d", f"{int(month)}-{int(day)}"))
+    for m in _ZH_TIME.finditer(text):
+        hour = _value(m.group(2) or m.group(5))
+        if hour is None or hour > 24:
+            continue
+        minute = 30 if m.group(3) == "半" else _value(m.group(4) or m.group(6) or "0") or 0
+        if m.group(1) in ("下午", "晚上", "晚", "傍晚") and hour < 12:
+            hour += 12
+        facts.add(("t", f"{int(hour) % 24}:{int(minute):02d}"))
     for m in _ZH_DAY.finditer(text):  # 25日: a day of the month the context implies
         day = _value(m.group(1))
         if day is not None and 1 <= day <= 31:
@@ -158,7 +174,16 @@ def en_facts(text: str) -> set[Fact]:
             facts.add(("d", f"{month}-{day}"))
         return " "
 
-    rest = _EN_DATE.sub(date, text)
+    def clock(m: re.Match[str]) -> str:
+        hour = int(m.group(1) or m.group(4))
+        minute = int(m.group(2) or m.group(5) or 0)
+        if m.group(3) and m.group(3).lower().startswith("p") and hour < 12:
+            hour += 12
+        if hour <= 24 and minute < 60:
+            facts.add(("t", f"{hour % 24}:{minute:02d}"))
+        return " "
+
+    rest = _EN_DATE.sub(date, _EN_TIME.sub(clock, text))
     for m in _EN_MONTH.finditer(rest):
         word = m.group(1).lower()
         if word == "may" and not m.group(0)[0].isupper():
@@ -179,6 +204,10 @@ def en_facts(text: str) -> set[Fact]:
 
 
 def _same(claim: float | str, source: float | str) -> bool:
+    if isinstance(claim, str) and ":" in claim and isinstance(source, str):
+        # a 12-hour time without a.m./p.m. in the claim ("at 4:00") matches 16:00
+        h, m = claim.split(":")
+        return source in (claim, f"{(int(h) + 12) % 24}:{m}")
     if isinstance(claim, str) or isinstance(source, str):
         return claim == source
     if claim == source:

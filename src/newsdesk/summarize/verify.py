@@ -169,7 +169,7 @@ def exact_problems(source: str, claim: str) -> tuple[list[str], str]:
     return problems, found.negation
 
 
-_FACT_NAMES = {"n": "number", "d": "date", "m": "month"}
+_FACT_NAMES = {"n": "number", "d": "date", "m": "month", "t": "time"}
 
 
 def _shown(value: float | str) -> str:
