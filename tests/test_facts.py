@@ -62,7 +62,9 @@ def test_a_day_alone_in_chinese_matches_a_full_english_date() -> None:
 
 def test_english_number_words_dates_and_what_is_no_figure() -> None:
     assert en_facts("Two firms signed on March 3rd.") == {("n", 2.0), ("d", "3-3")}
-    assert en_facts("COVID-19 cases at 16:00; one of the hosts watched intently.") == {("t", "16:00")}
+    assert en_facts("COVID-19 cases at 16:00; one of the hosts watched intently.") == {
+        ("t", "16:00")
+    }
     assert en_facts("The plan may work.") == set()  # the verb, not the month
     assert unmatched({("n", 3.0)}, zh_facts("三家企业")) == []
 
