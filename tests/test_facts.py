@@ -232,3 +232,20 @@ def test_cross_lingual_pairs_change_one_thing_each() -> None:
 def test_wmt_part_names_are_checked(tmp_path: Path) -> None:
     with pytest.raises(InputError, match="unknown WMT21 part"):
         list(wmt.load(tmp_path / "x.jsonl", "dev"))
+
+
+def test_committed_verdicts_are_well_formed() -> None:
+    """Claims read by eye against the human translations (eval/verdicts/)."""
+    import json
+
+    folder = Path(__file__).resolve().parent.parent / "eval" / "verdicts"
+    files = sorted(folder.glob("wmt21_*.jsonl"))
+    assert files
+    for path in files:
+        for line in path.read_text(encoding="utf-8").splitlines():
+            row = json.loads(line)
+            assert row["verdict"] in ("correct", "wrong", "garbled"), path
+            assert row["doc_id"].startswith("wmt21-zhen-")
+            assert wmt.part_of(row["doc_id"]) in path.name  # tune verdicts in the tune file
+            assert row["claim"]
+            assert row["citations"]
