@@ -8,7 +8,10 @@ zh_business_2011.jsonl with the bundled model, judge included. "Raw" is one
 plain completion (no schema, no judge) of 128 tokens: llama.cpp's own prompt
 and generation rates. "Ours" divides all tokens the pipeline processed by its
 wall time, so the ratio shows what planning, constrained decoding and the
-judge's many short calls cost against raw generation.
+judge's many short calls cost against raw generation. The seconds of each
+stage are itemized: plan (sentence selection), rewrite (the model's points and
+headings), checks (citations, exact checks, language repair), judge (the
+support judge's calls), repair (closer rewrites of rejected claims).
 """
 
 from __future__ import annotations
@@ -21,7 +24,7 @@ from pathlib import Path
 
 from newsdesk import IngestOptions, ingest, open_store
 from newsdesk.eval.citations import rare_earth_records
-from newsdesk.summarize import SummaryOptions, summarize_document
+from newsdesk.summarize import STAGE_SECONDS, SummaryOptions, summarize_document
 from newsdesk.summarize.backends import LocalLLM
 
 CORPUS = Path(__file__).resolve().parents[2] / "shared/data/corpora/zh_business_2011.jsonl"
@@ -55,6 +58,7 @@ def main() -> None:
         ingest([str(sample)], store, IngestOptions(embed=False, dedup=False))
         docs = store.get_many(store.all_ids())
         llm.usage[:] = [0, 0, 0.0]
+        STAGE_SECONDS.clear()
         started = time.perf_counter()
         chars = 0
         for doc in docs:
@@ -69,6 +73,14 @@ def main() -> None:
         f"ours: {wall / len(docs):.1f} s per article, {wall / chars * 1500:.1f} s per 1,500 characters; "
         f"{prompt} prompt + {completion} generated tokens in {in_model:.1f} s of model time "
         f"({(prompt + completion) / wall:.1f} tokens/s overall, {completion / wall:.1f} generated/s)"
+    )
+    per = 1500 / max(1, chars)
+    print(
+        "seconds per 1,500 characters by stage: "
+        + ", ".join(
+            f"{stage} {STAGE_SECONDS[stage] * per:.1f}"
+            for stage in ("plan", "rewrite", "checks", "judge", "repair")
+        )
     )
     gen = timings.get("predicted_per_second", 0) or 1
     print(f"ratio ours generated tokens/s / raw generation: {completion / wall / gen:.2f}")

@@ -696,6 +696,112 @@ def eval_citations_cmd(
         out.print(f"{key}: {value:.4f}", markup=False)
 
 
+WMT21 = SHARED / "eval/wmt21_zh_en_news_docs.jsonl"
+PartOption = Annotated[
+    str, typer.Option("--part", help="WMT21 part: tune (tuning) or report (never tuned on).")
+]
+
+
+@eval_app.command("judge")
+def eval_judge_cmd(
+    part: PartOption = "tune",
+    per_kind: Annotated[
+        int, typer.Option("--per-kind", min=1, help="Pairs of each kind (and supported).")
+    ] = 40,
+    backend: Annotated[str, typer.Option(help="local or openai.")] = "local",
+    threshold: Annotated[
+        float | None, typer.Option(help="P(YES) threshold (default: the setting).")
+    ] = None,
+    wmt: Annotated[Path, typer.Option(help="wmt21_zh_en_news_docs.jsonl")] = WMT21,
+    save: Annotated[
+        Path | None, typer.Option(help="Write the scores here (JSONL, no source text).")
+    ] = None,
+    as_json: JsonOption = False,
+) -> None:
+    """The support judge on the cross-lingual WMT21 set: balanced accuracy, recall per change."""
+    from newsdesk import config
+    from newsdesk.eval import crosslingual
+    from newsdesk.eval import wmt as wmt_docs
+    from newsdesk.summarize.backends import get_llm
+    from newsdesk.summarize.verify import LLMJudge
+
+    judge = LLMJudge(get_llm(backend))
+    pairs = crosslingual.build(wmt_docs.load(wmt, part), per_kind)
+    with _stage("pairs", len(pairs)) as update:
+        scored = crosslingual.score(pairs, judge.score, lambda done, total: update(done, total))
+    if save:
+        crosslingual.save(scored, save)
+    used = threshold if threshold is not None else config.get_float("judge_threshold")
+    results: dict[str, Any] = {"part": part, "at_threshold": crosslingual.figures(scored, used)}
+    if part == "tune":  # the threshold is chosen here, never on the report part
+        results["best_threshold"], results["at_best"] = crosslingual.best_threshold(scored)
+    if as_json:
+        _print_json(results)
+        return
+    for key, value in results.items():
+        out.print(f"{key}: {value}", markup=False)
+
+
+@eval_app.command("briefs")
+def eval_briefs_cmd(
+    part: PartOption = "tune",
+    docs: Annotated[
+        int, typer.Option("--docs", min=1, help="The first N documents of the part.")
+    ] = 8,
+    skip: Annotated[int, typer.Option(min=0, help="Documents of the part skipped first.")] = 0,
+    backend: Annotated[str, typer.Option(help="local, openai or extractive.")] = "local",
+    wmt: Annotated[Path, typer.Option(help="wmt21_zh_en_news_docs.jsonl")] = WMT21,
+    save: Annotated[
+        Path | None,
+        typer.Option(help="Write every displayed claim and its figures here (JSONL)."),
+    ] = None,
+    sample: Annotated[
+        bool,
+        typer.Option(
+            "--sample", help="Print each claim beside its sources and translations, to read."
+        ),
+    ] = False,
+    as_json: JsonOption = False,
+) -> None:
+    """Briefs of unseen WMT21 news against the human translations of the cited paragraphs."""
+    import itertools
+
+    from newsdesk.eval import wmt as wmt_docs
+    from newsdesk.eval import wmt_briefs
+    from newsdesk.summarize.backends import get_llm
+
+    chosen = list(itertools.islice(wmt_docs.load(wmt, part), skip, skip + docs))
+    llm = None if backend == "extractive" else get_llm(backend)
+    with _stage("briefs", len(chosen)) as update:
+        results, claims = wmt_briefs.evaluate(
+            chosen, llm, backend, lambda done, total: update(done, total)
+        )
+    if save:
+        with save.open("w", encoding="utf-8") as f:
+            for c in claims:
+                f.write(json.dumps(c.to_dict(), ensure_ascii=False) + "\n")
+    if sample:
+        by_id = {d.doc_id: d for d in chosen}
+        for c in claims:
+            d = by_id[c.doc_id]
+            out.print(f"\n{c.doc_id} {list(c.citations)}: {c.text}", markup=False)
+            for n in c.citations:
+                out.print(f"  zh[{n}] {d.zh[n - 1]}", markup=False)
+                for label, ref in zip("AB", d.refs[n - 1], strict=True):
+                    out.print(f"  {label}[{n}] {ref}", markup=False)
+            out.print(
+                f"  figures {c.figures_found}/{c.figures}, romanized {list(c.romanized)}, "
+                f"note: {c.note}",
+                markup=False,
+            )
+    shown: dict[str, Any] = {"part": part, **{k: round(v, 4) for k, v in results.items()}}
+    if as_json:
+        _print_json(shown)
+        return
+    for key, value in shown.items():
+        out.print(f"{key}: {value}", markup=False)
+
+
 @app.command("migrate")
 def migrate_cmd(
     source: Annotated[str, typer.Option("--from", help="Store to copy: a path or URL.")],

@@ -19,10 +19,12 @@ import re
 import time
 from collections import Counter
 from collections.abc import Callable
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 from newsdesk.ingest.pipeline import IngestOptions, ingest
+from newsdesk.model import Document, document_id
 from newsdesk.store import open_store
 from newsdesk.summarize import RETRIED, SummaryOptions, core_viewpoint, summarize_document
 from newsdesk.summarize.backends import LLM
@@ -218,6 +220,21 @@ def rouge(candidate: str, reference: str) -> dict[str, float]:
     return out
 
 
+def eval_document(source: str, key: str, paragraphs: tuple[str, ...], title: str) -> Document:
+    """A Chinese document built in memory for an evaluation (paragraph n is paragraphs[n-1])."""
+    return Document(
+        id=document_id(source, key, paragraphs),
+        title=title,
+        paragraphs=paragraphs,
+        source=source,
+        source_display=source,
+        published_at=None,
+        language="zh",
+        url=None,
+        fetched_at=datetime.now(UTC),
+    )
+
+
 def evaluate_rouge(
     path: Path,
     n: int,
@@ -226,10 +243,6 @@ def evaluate_rouge(
     progress: Callable[[int, int], None] | None = None,
 ) -> dict[str, float]:
     """Mean ROUGE of the Chinese core viewpoint against the reference one-line summary."""
-    from datetime import UTC, datetime
-
-    from newsdesk.model import Document, document_id
-
     totals: Counter[str] = Counter()
     items = 0
     started = time.perf_counter()
@@ -239,17 +252,7 @@ def evaluate_rouge(
         text = row.get("text") or row.get("article") or row.get("content") or ""
         reference = row.get("summary") or ""
         paragraphs = tuple(p for p in re.split(r"\n+", text) if p.strip()) or (text,)
-        doc = Document(
-            id=document_id("eval", "", paragraphs),
-            title=paragraphs[0][:30],
-            paragraphs=paragraphs,
-            source="eval",
-            source_display="eval",
-            published_at=None,
-            language="zh",
-            url=None,
-            fetched_at=datetime.now(UTC),
-        )
+        doc = eval_document("eval", "", paragraphs, paragraphs[0][:30])
         core = core_viewpoint(doc, SummaryOptions(backend=backend, language="zh"), llm=llm)
         for key, v in rouge(core.text, reference).items():
             totals[key] += v  # type: ignore[assignment]

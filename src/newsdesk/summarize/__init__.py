@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import os
 import time
-from collections import Counter
+from collections import Counter, defaultdict
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
@@ -23,6 +23,7 @@ from newsdesk.model import Document
 from newsdesk.store.base import Store
 from newsdesk.summarize import prompts
 from newsdesk.summarize.backends import LLM, get_llm
+from newsdesk.summarize.headings import heading as phrase_heading
 from newsdesk.summarize.plan import Plan, Sentence, make_plan
 from newsdesk.summarize.schema import Claim, Group, Summary, Verdict
 from newsdesk.summarize.verify import (
@@ -34,7 +35,7 @@ from newsdesk.summarize.verify import (
     valid_citations,
 )
 from newsdesk.text.embed import Embedder, get_embedder
-from newsdesk.text.segment import STOPWORDS, search_tokens
+from newsdesk.text.segment import STOPWORDS
 
 __all__ = [
     "Claim",
@@ -67,6 +68,26 @@ class SummaryOptions:
             keep_unverified=self.keep_unverified,
             refresh=self.refresh,
         )
+
+
+# Seconds spent in each stage of the briefs written in this process (plan,
+# rewrite, checks, judge, repair), for bench/summarize_bench.py; cumulative.
+STAGE_SECONDS: defaultdict[str, float] = defaultdict(float)
+
+
+class _TimedJudge:
+    """A judge whose calls are counted as the "judge" stage."""
+
+    def __init__(self, judge: Judge) -> None:
+        self.judge = judge
+
+    def supports(self, passage: str, claim: str, focus: str = "") -> bool:
+        """The wrapped judge's answer, timed."""
+        started = time.perf_counter()
+        try:
+            return self.judge.supports(passage, claim, focus)
+        finally:
+            STAGE_SECONDS["judge"] += time.perf_counter() - started
 
 
 def use_model(backend: str, model: str) -> None:
@@ -203,14 +224,18 @@ def summarize_document(
     opts = (options or SummaryOptions()).resolved()
     started = time.perf_counter()
     plan = make_plan(doc, embedder or get_embedder())
+    STAGE_SECONDS["plan"] += time.perf_counter() - started
     if opts.backend == "extractive":
         summary = _extractive(doc, plan, opts, note="")
     else:
         model = llm or get_llm(opts.backend)
         try:
+            begun = time.perf_counter()
             summary = _rewrite(doc, plan, opts, model)
+            STAGE_SECONDS["rewrite"] += time.perf_counter() - begun
+            chosen = judge or (LLMJudge(model) if opts.judge else None)
             summary = _verify(
-                doc, summary, opts, model, judge or (LLMJudge(model) if opts.judge else None)
+                doc, summary, opts, model, _TimedJudge(chosen) if chosen is not None else None
             )
         except ModelError as e:
             summary = _extractive(doc, plan, opts, note=f"fell back to extractive: {e}")
@@ -359,9 +384,13 @@ def _verify(
     counts: Counter[str] = Counter()
 
     def repaired_and_judged(claim: Claim) -> Claim:
+        started, judged = time.perf_counter(), STAGE_SECONDS["judge"]
         if opts.language == "en":
             claim = repair_language(llm, claim)
-        return judge_claim(judge, doc, claim)
+        claim = judge_claim(judge, doc, claim)
+        # checks: citations, exact checks and language repair (the judge's own calls apart)
+        STAGE_SECONDS["checks"] += time.perf_counter() - started - (STAGE_SECONDS["judge"] - judged)
+        return claim
 
     def check(claim: Claim) -> Claim | None:
         claim = valid_citations(claim, n)
@@ -370,7 +399,9 @@ def _verify(
             return None
         claim = repaired_and_judged(claim)
         if claim.verdict is Verdict.UNSUPPORTED:
+            begun = time.perf_counter()
             second = _second_attempt(claim, opts, llm)
+            STAGE_SECONDS["repair"] += time.perf_counter() - begun
             if second is not None:
                 counts["retried"] += 1
                 second = repaired_and_judged(second)
@@ -412,14 +443,7 @@ def _extractive(doc: Document, plan: Plan, opts: SummaryOptions, note: str) -> S
     """No model: the selected sentences themselves, cited exactly, in the source language."""
 
     def heading(sents: Sequence[Sentence]) -> str:
-        words = Counter(
-            w for s in sents for w in search_tokens(s.text) if len(w) >= 2 and not w.isdigit()
-        )
-        picked: list[str] = []
-        for w, _ in words.most_common(12):  # skip the parts of a compound already picked
-            if len(picked) < 3 and not any(w in p or p in w for p in picked):
-                picked.append(w)
-        return " · ".join(picked) or "Details"
+        return phrase_heading([s.text for s in sents]) or "Details"
 
     quoted = "quoted from the cited paragraph"
     core = Claim(

@@ -12,7 +12,7 @@ from pathlib import Path
 
 from newsdesk import config
 
-PROMPT_VERSION = "2026-11-29.4"
+PROMPT_VERSION = "2026-12-03.1"
 
 LANGUAGES = {"en": "English", "zh": "Simplified Chinese"}
 
@@ -160,12 +160,23 @@ JUDGE_SYSTEM = (
 JUDGE_ONE_WORD = " Answer YES or NO."
 
 
-def judge_request(passage: str, claim: str) -> str:
-    """Ask whether a passage supports a claim."""
+def judge_request(passage: str, claim: str, focus: str = "") -> str:
+    """Ask whether a passage supports a claim (``focus``: a negation on one side only)."""
     return (
         f"Passage: {plain_numbers(passage)}\n\nClaim: {claim}\n\n"
-        "Does the passage support the claim?"
+        + NEGATION_FOCUS.get(focus, "")
+        + "Does the passage support the claim?"
     )
+
+
+# Asked when the exact check finds a negation on one side only: the question
+# names it, since the 1.5B judge reads past "not" (measured on the WMT21 tuning part).
+NEGATION_FOCUS = {
+    "claim only": "The claim says something is not so (not, no, never, un-, without). "
+    "Check that the passage says the same negative thing.\n",
+    "source only": "The passage contains a negation (不, 没, 未, 无, 非). "
+    "Check that the claim keeps its meaning and does not turn it into the opposite.\n",
+}
 
 
 def _strings(**max_length: int) -> dict[str, object]:

