@@ -4,6 +4,7 @@
     ├── ConfigError          a setting or option has a value we cannot use
     ├── ModelError           a language model failed or answered garbage
     ├── StoreError           the database cannot be opened, migrated or written
+    ├── Overloaded           the server is full, past a request's deadline, or closing
     │   └── NotFound         no stored object has that id
     └── InputError           one input item is unusable; the batch goes on
         ├── DecodeError      bytes that no charset we tried can decode
@@ -31,6 +32,14 @@ class ModelError(NewsdeskError):
 
 class StoreError(NewsdeskError):
     """The store cannot be opened, migrated or written."""
+
+
+class Overloaded(NewsdeskError):
+    """The server cannot do this request now: full, past its deadline, or shutting down."""
+
+    def __init__(self, message: str, retry_after: int = 1) -> None:
+        super().__init__(message)
+        self.retry_after = retry_after
 
 
 class NotFound(StoreError):
