@@ -14,7 +14,9 @@ latency counts from each request's scheduled time, so a slow server cannot
 hide its backlog. Searches: 60% Chinese (title words of stored articles), 40%
 English (newsroom phrases: cross-lingual over Chinese news), a third with a
 filter (language, source or date), limit 10 or 20, some through the HTML
-results page. Writes: POST /api/summaries with the extractive backend.
+results page. Writes: a topic file saved through the API (PUT /api/topics/...),
+the write a team makes most often (a brief, POST /api/summaries, embeds every
+sentence of its article: seconds of CPU, a job rather than part of a search load).
 
 Then the same client at --ingest-rate while `newsdesk ingest` adds
 --ingest-docs new documents (reposts of stored ones, marked as such) to the
@@ -167,7 +169,7 @@ def request_for(rng: random.Random, w: dict[str, list[str]]) -> tuple[str, str, 
     """(kind, method, path) of the next request in the mix."""
     r = rng.random()
     if r < 0.01:
-        return "write", "POST", "/api/summaries"
+        return "write", "PUT", "/api/topics/bench-"
     if r < 0.71:
         zh = rng.random() < 0.6
         params: dict[str, str | int] = {"q": rng.choice(w["zh"] if zh else w["en"])}
@@ -222,10 +224,11 @@ async def one(
 ) -> Sample:
     await asyncio.sleep(max(0.0, when - time.perf_counter()))
     try:
-        if method == "POST":
-            body = {"doc_id": rng.choice(w["docs"]), "backend": "extractive", "refresh": True}
-            headers = {"Authorization": f"Bearer {TOKEN}"}
-            r = await client.post(path, json=body, headers=headers)
+        if method == "PUT":
+            n = rng.randrange(10)
+            topic = f'name = "bench {n}"\nqueries = ["稀土 出口"]\n'
+            headers = {"Authorization": f"Bearer {TOKEN}", "Content-Type": "application/toml"}
+            r = await client.put(f"{path}{n}", content=topic.encode(), headers=headers)
         else:
             r = await client.get(path)
         status = r.status_code
@@ -362,8 +365,13 @@ def main() -> None:
             phase = asyncio.run(drive(base, w, rate, args.duration, args.seed + i, f"{rate:g}/s"))
             phases.append(phase)
             show(phase)
-        good = [p.rate for p in phases if p.report("search")["p99"] < TARGET_P99_MS]
-        good = [r for r in good if not phases[rates.index(r)].report()["errors"]]
+        good = [
+            p.rate
+            for p in phases
+            if float(p.report("search")["p99"]) < TARGET_P99_MS
+            and not p.report()["errors"]
+            and not p.report()["refused_503"]
+        ]
         best = max(good) if good else None
         figures["highest_rate_p99_under_250ms"] = best
         print(f"highest rate with search p99 < {TARGET_P99_MS:.0f} ms and no errors: {best}")

@@ -385,3 +385,21 @@ def test_serve_help_names_workers() -> None:
         timeout=60,
     ).stdout
     assert "--workers" in out
+
+
+def test_postgres_serving_uses_a_connection_pool(postgres: Any) -> None:
+    from tests.conftest import fresh_database
+
+    url = fresh_database(postgres)
+    pool = StorePool(url, size=2)
+    seen: list[int] = []
+
+    def count(_: int) -> int:
+        with pool.store() as store:
+            seen.append(id(store.conn))  # type: ignore[attr-defined]
+            return store.count_documents()
+
+    with ThreadPoolExecutor(6) as threads:
+        assert list(threads.map(count, range(30))) == [0] * 30
+    assert 1 <= len(set(seen)) <= 2  # 30 requests over at most 2 pooled connections
+    pool.close()

@@ -76,6 +76,8 @@ def limits_from_settings() -> Limits:
         queue=max(0, config.get_int("serve_queue")),
         deadline=config.get_float("serve_deadline"),
         grace=config.get_float("serve_grace"),
+        # A brief may make several model calls, each up to NEWSDESK_LLM_TIMEOUT.
+        slow_deadline=5 * config.get_float("llm_timeout"),
     )
 
 

@@ -79,6 +79,10 @@ class Limits:
     queue: int = 64
     deadline: float = 5.0
     grace: float = 3.0
+    # Requests that call a language model (a brief) get this long instead: the
+    # model's own timeout bounds them, and they still stop when the client goes.
+    slow_paths: tuple[str, ...] = ("/api/summaries",)
+    slow_deadline: float = 600.0
     closing_at: float | None = None
     running: int = 0
     waiting: int = 0
@@ -137,13 +141,16 @@ class LimitMiddleware:
             limits.refused += 1
             await _refuse(scope, send, f"busy: {limits.waiting} requests are waiting", 1)
             return
-        budget = Budget(start + limits.deadline, limits.deadline, limits)
+        seconds = limits.deadline
+        if scope.get("method") == "POST" and str(scope.get("path", "")) in limits.slow_paths:
+            seconds = max(seconds, limits.slow_deadline)
+        budget = Budget(start + seconds, seconds, limits)
         inbox: asyncio.Queue[Message] = asyncio.Queue()
         pump = asyncio.create_task(_pump(receive, inbox, budget))
         try:
             limits.waiting += 1
             try:
-                await asyncio.wait_for(slots.acquire(), timeout=limits.deadline)
+                await asyncio.wait_for(slots.acquire(), timeout=seconds)
             except TimeoutError:
                 limits.refused += 1
                 await _refuse(scope, send, f"busy: no slot within {limits.deadline:g} s", 1)
