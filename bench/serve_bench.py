@@ -106,6 +106,7 @@ class Phase:
     samples: list[Sample] = field(default_factory=list)
     wall: float = 0.0
     load: str = ""
+    cpu: float = 0.0  # CPU seconds the server used during the phase
 
     def report(self, kind: str | None = None) -> dict[str, float | int | str]:
         """Count, percentiles (ms), errors and refusals, of one kind or of all."""
@@ -135,6 +136,23 @@ def free_port() -> int:
 
 def uptime() -> str:
     return Path("/proc/loadavg").read_text().split(" ", 3)[:3].__str__()
+
+
+def server_cpu(pid: int) -> float:
+    """CPU seconds the server and its worker processes have used so far (Linux /proc)."""
+    tick = os.sysconf("SC_CLK_TCK")
+    try:
+        kids = Path(f"/proc/{pid}/task/{pid}/children").read_text().split()
+    except OSError:
+        kids = []
+    total = 0.0
+    for p in [str(pid), *kids]:
+        try:
+            fields = Path(f"/proc/{p}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        total += (int(fields[11]) + int(fields[12])) / tick  # utime + stime
+    return total
 
 
 def copy_store(src: str, dst: Path) -> None:
@@ -313,7 +331,12 @@ def show(phase: Phase) -> None:
         print(
             f"{phase.name:>18} {kind or 'all':>6}  n={r['n']:<5} p50 {r['p50']:7.1f} ms"
             f"  p95 {r['p95']:7.1f}  p99 {r['p99']:7.1f}  errors {r['errors']}"
-            f"  503 {r['refused_503']}  (wall {phase.wall:.0f} s, load {phase.load})",
+            f"  503 {r['refused_503']}  (wall {phase.wall:.0f} s, load {phase.load})"
+            + (
+                f"  server CPU {phase.cpu * 1000 / max(1, len(phase.samples)):.1f} ms/request"
+                if kind is None
+                else ""
+            ),
             flush=True,
         )
 
@@ -362,7 +385,9 @@ def main() -> None:
         wait_ready(base, proc)
         asyncio.run(drive(base, w, 5, 5, args.seed + 99, "warm-up"))
         for i, rate in enumerate(rates):
+            cpu = server_cpu(proc.pid)
             phase = asyncio.run(drive(base, w, rate, args.duration, args.seed + i, f"{rate:g}/s"))
+            phase.cpu = server_cpu(proc.pid) - cpu
             phases.append(phase)
             show(phase)
         good = [
@@ -385,6 +410,7 @@ def main() -> None:
                 cmd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
             )
             during: list[Phase] = []
+            cpu = server_cpu(proc.pid)
             while ingest.poll() is None and time.perf_counter() - t < args.ingest_limit:
                 during.append(
                     asyncio.run(drive(base, w, args.ingest_rate, 20, args.seed + 50, "ingest"))
@@ -397,6 +423,7 @@ def main() -> None:
             for p in during:
                 merged.samples += p.samples
                 merged.wall += p.wall
+            merged.cpu = server_cpu(proc.pid) - cpu
             phases.append(merged)
             show(merged)
             print(
@@ -409,6 +436,7 @@ def main() -> None:
                 "name": p.name,
                 "rate": p.rate,
                 "load": p.load,
+                "server_cpu_ms_per_request": p.cpu * 1000 / max(1, len(p.samples)),
                 "all": p.report(),
                 "search": p.report("search"),
             }

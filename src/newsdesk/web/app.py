@@ -117,7 +117,8 @@ class Web:
         """Load what the first search would: the model, the vectors, the index size."""
         with self.store() as store:
             self.search_state.embedder.embed(["新闻 news"])
-            store.vectors(self.search_state.embedder.name)
+            if getattr(store, "dense_search", None) is None:  # pgvector searches in the database
+                store.vectors(self.search_state.embedder.name)
             store.document_frequencies(["新闻"])
 
     def topic_files(self) -> list[tuple[str, Topic | None, str]]:
