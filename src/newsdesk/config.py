@@ -196,6 +196,36 @@ SETTINGS: tuple[Setting, ...] = (
         "Token every write to the web API needs (and binding to an address other than "
         "127.0.0.1); empty: `newsdesk serve` makes one per start and prints it.",
     ),
+    Setting(
+        "serve_workers",
+        "1",
+        "NEWSDESK_SERVE_WORKERS",
+        "Worker processes of `newsdesk serve` (one per core); --workers overrides it.",
+    ),
+    Setting(
+        "serve_concurrency",
+        "4",
+        "NEWSDESK_SERVE_CONCURRENCY",
+        "Requests one worker works on at once (also its PostgreSQL pool size); more wait.",
+    ),
+    Setting(
+        "serve_queue",
+        "64",
+        "NEWSDESK_SERVE_QUEUE",
+        "Requests one worker lets wait for a slot; beyond it answers 503 with Retry-After.",
+    ),
+    Setting(
+        "serve_deadline",
+        "5",
+        "NEWSDESK_SERVE_DEADLINE",
+        "Seconds a request may take, waiting included; past it the work stops and it gets 503.",
+    ),
+    Setting(
+        "serve_grace",
+        "3",
+        "NEWSDESK_SERVE_GRACE",
+        "Seconds in-flight requests get to finish after SIGTERM before they are stopped.",
+    ),
 )
 
 _BY_NAME = {s.name: s for s in SETTINGS}

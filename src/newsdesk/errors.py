@@ -8,6 +8,7 @@
     ├── StoreError           the database cannot be opened, migrated or written
     │   ├── NotFound         no stored object has that id
     │   └── StoreFull        the disk (or the database's size limit) is full
+    ├── Overloaded           the server is full, past a request's deadline, or closing
     └── InputError           one input item is unusable; the batch goes on
         ├── DecodeError      bytes that no charset we tried can decode
         ├── EmptyDocument    nothing left after extraction and cleaning
@@ -44,6 +45,14 @@ class OutputError(NewsdeskError):
 
 class StoreError(NewsdeskError):
     """The store cannot be opened, migrated or written."""
+
+
+class Overloaded(NewsdeskError):
+    """The server cannot do this request now: full, past its deadline, or shutting down."""
+
+    def __init__(self, message: str, retry_after: int = 1) -> None:
+        super().__init__(message)
+        self.retry_after = retry_after
 
 
 class NotFound(StoreError):

@@ -252,6 +252,22 @@ def rank(
     )
 
 
+@dataclass(frozen=True, slots=True)
+class SearchState:
+    """What the searches of one process share; a server builds one at start.
+
+    ``embedder`` remembers query vectors (a CachingEmbedder); the store's pool
+    shares vectors and index statistics (store/pool.py). With
+    ``lead_paragraphs``, a hit that contains no query word (an English query
+    over a Chinese article) shows its lead paragraphs, the text its document
+    vector was made from, instead of embedding up to 20 paragraphs per hit
+    (0.3-0.6 s of CPU a hit on this machine: a served search cannot afford it).
+    """
+
+    embedder: Embedder
+    lead_paragraphs: bool = True
+
+
 def search(
     store: Store,
     query: str,
@@ -259,11 +275,14 @@ def search(
     *,
     segmenter: Segmenter | None = None,
     embedder: Embedder | None = None,
+    state: SearchState | None = None,
 ) -> list[Hit]:
     """Search stored documents; each hit carries its best paragraphs and a snippet."""
     options = options or SearchOptions()
     if not query.strip():
         return []
+    if state is not None:
+        embedder = state.embedder
     ranking = rank(store, query, options, segmenter=segmenter, embedder=embedder)
     score = dict(zip(ranking.ids, ranking.scores, strict=True))
     lex_rank = {d: i + 1 for i, (d, _) in enumerate(ranking.lexical)}
@@ -283,7 +302,9 @@ def search(
         chosen.sort(key=_newest_first)
     hits = []
     for doc in chosen[: options.limit]:
-        paragraphs, snippet, spans = best_paragraphs(doc, ranking.tokens, query, embedder)
+        paragraphs, snippet, spans = best_paragraphs(
+            doc, ranking.tokens, query, embedder, embed=not (state and state.lead_paragraphs)
+        )
         others: tuple[str, ...] = ()
         if reposts[doc.id] and doc.cluster_id:
             members = store.cluster_members(doc.cluster_id)
@@ -312,20 +333,28 @@ SNIPPET = 160  # characters of context shown around the first match
 
 
 def best_paragraphs(
-    doc: Document, tokens: Sequence[str], query: str, embedder: Embedder | None = None, top: int = 3
+    doc: Document,
+    tokens: Sequence[str],
+    query: str,
+    embedder: Embedder | None = None,
+    top: int = 3,
+    embed: bool = True,
 ) -> tuple[tuple[int, ...], str, tuple[tuple[int, int], ...]]:
     """The paragraphs that match the query best, and a snippet of the best one.
 
     Paragraphs are scored by the query words they contain (longer words count
     more: 钕铁硼 says more than 中国); when none contains a query word (an
-    English query over a Chinese article), by embedding similarity.
+    English query over a Chinese article), by embedding similarity, or with
+    ``embed=False`` the lead paragraphs.
     """
     words = sorted({t for t in tokens if len(t) > 1 or not t.isascii()}, key=len, reverse=True)
     scores: list[tuple[float, int]] = []
     for n, text in enumerate(doc.paragraphs, start=1):
         low = text.lower()
         scores.append((float(sum(len(w) for w in words if w in low)), n))
-    if not any(s for s, _ in scores):
+    if not any(s for s, _ in scores) and not embed:
+        scores = [(1.0 / n, n) for n in range(1, len(doc.paragraphs) + 1)]
+    elif not any(s for s, _ in scores):
         emb = embedder or get_embedder()
         heads = [p[:120] for p in doc.paragraphs[:20]]
         sims = emb.embed(heads) @ emb.embed([query])[0]

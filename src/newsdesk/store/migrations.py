@@ -95,6 +95,8 @@ def apply(conn: sqlite3.Connection) -> list[str]:
     runs in its own BEGIN IMMEDIATE transaction, so two processes opening a new
     database at once do not both apply it.
     """
+    if _all_applied(conn):  # the usual open: a read, no write transaction
+        return []
     conn.execute(
         "CREATE TABLE IF NOT EXISTS _migrations (name TEXT PRIMARY KEY, applied_at TEXT NOT NULL)"
     )
@@ -116,6 +118,15 @@ def apply(conn: sqlite3.Connection) -> list[str]:
             raise
         applied.append(name)
     return applied
+
+
+def _all_applied(conn: sqlite3.Connection) -> bool:
+    """Whether every migration is recorded already (False when the table is missing)."""
+    try:
+        done = {r[0] for r in conn.execute("SELECT name FROM _migrations")}
+    except sqlite3.OperationalError:
+        return False
+    return all(name in done for name, _ in MIGRATIONS)
 
 
 @migration
@@ -228,5 +239,40 @@ def m009_run_owner(conn: sqlite3.Connection) -> None:
         """
         ALTER TABLE runs ADD COLUMN owner TEXT NOT NULL DEFAULT '';
         CREATE INDEX runs_running ON runs(topic) WHERE status = 'running';
+        """,
+    )
+
+
+@migration
+def m012_change_log(conn: sqlite3.Connection) -> None:
+    # Which documents' vectors or index rows changed, in commit order, so a
+    # server's shared vector cache reloads only those (store/index_cache.py).
+    run_script(
+        conn,
+        """
+        CREATE TABLE change_log (
+            seq INTEGER PRIMARY KEY AUTOINCREMENT,
+            doc_id TEXT NOT NULL
+        );
+        CREATE TRIGGER change_log_document AFTER INSERT ON documents
+        BEGIN
+            INSERT INTO change_log (doc_id) VALUES (new.id);
+        END;
+        CREATE TRIGGER change_log_superseded AFTER UPDATE OF superseded_by ON documents
+        BEGIN
+            INSERT INTO change_log (doc_id) VALUES (new.id);
+        END;
+        CREATE TRIGGER change_log_vector_insert AFTER INSERT ON embeddings
+        BEGIN
+            INSERT INTO change_log (doc_id) VALUES (new.doc_id);
+        END;
+        CREATE TRIGGER change_log_vector_update AFTER UPDATE ON embeddings
+        BEGIN
+            INSERT INTO change_log (doc_id) VALUES (new.doc_id);
+        END;
+        CREATE TRIGGER change_log_vector_delete AFTER DELETE ON embeddings
+        BEGIN
+            INSERT INTO change_log (doc_id) VALUES (old.doc_id);
+        END;
         """,
     )

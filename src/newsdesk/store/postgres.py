@@ -200,7 +200,8 @@ def _tsquery_term(token: str) -> str:
 class PostgresStore:
     """The Store protocol on PostgreSQL (psycopg 3) with pgvector."""
 
-    def __init__(self, location: str) -> None:
+    def __init__(self, location: str, conn: Any = None) -> None:
+        """Connect to ``location`` and migrate, or use ``conn`` (a pooled, migrated one)."""
         try:
             import psycopg
         except ImportError as e:  # pragma: no cover - psycopg is a dependency
@@ -208,6 +209,9 @@ class PostgresStore:
         self.location = location
         self._indexed_dims: set[int] = set()
         self._owners: dict[int, tuple[str, str]] = {}  # run id -> (owner, topic), runs begun here
+        if conn is not None:
+            self.conn = conn
+            return
         try:
             self.conn = psycopg.connect(location, autocommit=True)
         except psycopg.Error as e:

@@ -27,6 +27,7 @@ from newsdesk.store.base import (
     orphan_message,
     run_from_row,
 )
+from newsdesk.store.index_cache import IndexCache
 
 
 def store_error(location: str, e: sqlite3.DatabaseError) -> StoreError:
@@ -50,6 +51,8 @@ class SQLiteStore:
         self._commits = 0  # this connection's commits (data_version counts the others')
         self._count: tuple[tuple[int, int], int] | None = None
         self._owners: dict[int, str] = {}  # run id -> owner, for the runs started here
+        # Set by a StorePool: vectors and the index size shared by the process's connections.
+        self.shared: IndexCache | None = None
         if path != ":memory:":
             try:
                 Path(path).expanduser().parent.mkdir(parents=True, exist_ok=True)
@@ -339,6 +342,8 @@ class SQLiteStore:
 
     def _indexed_count(self) -> int:
         # Counting an FTS5 table scans it (30 ms at 20k documents): count once per version.
+        if self.shared is not None:
+            return self.shared.indexed_count()
         version = self._version()
         if self._count is None or self._count[0] != version:
             total = int(self.conn.execute("SELECT count(*) FROM doc_fts").fetchone()[0])
@@ -347,6 +352,8 @@ class SQLiteStore:
 
     def vectors(self, model: str) -> tuple[list[str], npt.NDArray[np.float32]]:
         """Ids and vectors (one row each) of every current document embedded by ``model``."""
+        if self.shared is not None:
+            return self.shared.vectors(model)
         # Reloaded only after a write: ours, or another connection's (data_version).
         key = (model, *self._version())
         if self._vectors is None or self._vectors[0] != key:

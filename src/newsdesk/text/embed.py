@@ -9,6 +9,8 @@ entry-point group; the base class does batching and normalization.
 
 from __future__ import annotations
 
+import threading
+from collections import OrderedDict
 from collections.abc import Callable, Sequence
 from functools import lru_cache
 from importlib.metadata import entry_points
@@ -112,3 +114,48 @@ def get_embedder(name: str | None = None) -> Embedder:
     if name not in backends:
         raise ConfigError(f"no embedder named {name!r} (known: {', '.join(sorted(backends))})")
     return backends[name]()
+
+
+# Distinct texts whose vectors a CachingEmbedder keeps: 2 KiB each, so 4 MiB;
+# a newsroom's repeated queries fit many times over.
+CACHE_TEXTS = 2048
+
+
+class CachingEmbedder:
+    """An embedder that remembers the vectors of recent texts (thread-safe, LRU).
+
+    ``before`` runs before any text is embedded, so a server can stop a
+    request that must end before it spends CPU on the model.
+    """
+
+    def __init__(
+        self, inner: Embedder, size: int = CACHE_TEXTS, before: Callable[[], None] | None = None
+    ) -> None:
+        self.inner = inner
+        self.name = inner.name
+        self.dim = inner.dim
+        self.size = size
+        self.before = before
+        self._cache: OrderedDict[str, npt.NDArray[np.float32]] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def embed(self, texts: Sequence[str]) -> Vectors:
+        """One L2-normalized row per text; remembered texts cost a dictionary lookup."""
+        with self._lock:
+            found = {t: self._cache[t] for t in texts if t in self._cache}
+            for t in found:
+                self._cache.move_to_end(t)
+        missing = list(dict.fromkeys(t for t in texts if t not in found))
+        if missing:
+            if self.before is not None:
+                self.before()
+            fresh = self.inner.embed(missing)
+            with self._lock:
+                for t, v in zip(missing, fresh, strict=True):
+                    found[t] = v
+                    self._cache[t] = v
+                while len(self._cache) > self.size:
+                    self._cache.popitem(last=False)
+        if not texts:
+            return np.zeros((0, self.dim), dtype=np.float32)
+        return np.vstack([found[t] for t in texts]).astype(np.float32, copy=False)

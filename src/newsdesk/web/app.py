@@ -13,8 +13,8 @@ from __future__ import annotations
 
 import html
 import secrets
-from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import AsyncIterator, Iterator, Sequence
+from contextlib import asynccontextmanager, contextmanager
 from datetime import datetime
 from pathlib import Path
 from typing import Annotated, Any
@@ -30,14 +30,25 @@ from markupsafe import Markup
 from pydantic import BaseModel, Field
 
 from newsdesk import config
-from newsdesk.errors import ConfigError, InputError, ModelError, NewsdeskError, NotFound
+from newsdesk.errors import (
+    ConfigError,
+    InputError,
+    ModelError,
+    NewsdeskError,
+    NotFound,
+    Overloaded,
+)
 from newsdesk.ingest.dates import parse_date
 from newsdesk.render import byline, document_json, format_time, hit_json, link_url
-from newsdesk.search import SearchOptions, search
+from newsdesk.search import SearchOptions, SearchState, search
 from newsdesk.store import open_store
 from newsdesk.store.base import DocumentFilter, Store, list_with_reposts
+from newsdesk.store.pool import StorePool
+from newsdesk.text.embed import CachingEmbedder, get_embedder
 from newsdesk.text.segment import search_tokens
+from newsdesk.web import limits as budget
 from newsdesk.web.jobs import Jobs
+from newsdesk.web.limits import LimitMiddleware, Limits
 from newsdesk.web.security import (
     COOKIE,
     BodyLimit,
@@ -52,27 +63,67 @@ from newsdesk.workflow import Topic, TopicBusy, load_topic, parse_topic, write_a
 
 MAX_ID = 2**63 - 1  # ids and offsets are signed 64-bit integers in both stores
 
-STATUS = {NotFound: 404, TopicBusy: 409, ModelError: 502, ConfigError: 400, InputError: 400}
+STATUS = {
+    NotFound: 404,
+    TopicBusy: 409,
+    ModelError: 502,
+    ConfigError: 400,
+    InputError: 400,
+    Overloaded: 503,
+}
+
+
+def limits_from_settings() -> Limits:
+    """The request limits the ``serve_*`` settings describe."""
+    return Limits(
+        concurrency=max(1, config.get_int("serve_concurrency")),
+        queue=max(0, config.get_int("serve_queue")),
+        deadline=config.get_float("serve_deadline"),
+        grace=config.get_float("serve_grace"),
+        # A brief may make several model calls, each up to NEWSDESK_LLM_TIMEOUT.
+        slow_deadline=5 * config.get_float("llm_timeout"),
+    )
 
 
 class Web:
-    """Where the app's state lives: the store location, the topics folder, the token."""
+    """Where the app's state lives: the store pool, search state, limits, topics, token.
 
-    def __init__(self, db: str | None, topics: Path | None, token: str | None) -> None:
+    One per worker process: the store is opened (and migrated) once, and every
+    request borrows its connection and shares its vectors and caches.
+    """
+
+    def __init__(
+        self, db: str | None, topics: Path | None, token: str | None, limits: Limits | None = None
+    ) -> None:
         self.db = db or config.default_db()
         self.topics = (topics or config.topics_folder()).expanduser()
         self.topics.mkdir(parents=True, exist_ok=True)
         self.token = token or config.get("token") or secrets.token_urlsafe(18)
+        self.limits = limits or limits_from_settings()
+        self.pool = StorePool(
+            self.db,
+            size=self.limits.concurrency,
+            should_stop=budget.should_stop,
+            on_stopped=budget.check,
+            timeout=self.limits.deadline,
+        )
+        self.search_state = SearchState(CachingEmbedder(get_embedder(), before=budget.check))
         self.jobs = Jobs(lambda: open_store(self.db))
 
     @contextmanager
     def store(self) -> Iterator[Store]:
-        """A store connection for one request (SQLite connections stay in their thread)."""
-        store = open_store(self.db)
-        try:
+        """The store for one request: this thread's connection (or a pooled one)."""
+        budget.check()
+        with self.pool.store() as store:
             yield store
-        finally:
-            store.close()
+
+    def warm(self) -> None:
+        """Load what the first search would: the model, the vectors, the index size."""
+        with self.store() as store:
+            self.search_state.embedder.embed(["新闻 news"])
+            if getattr(store, "dense_search", None) is None:  # pgvector searches in the database
+                store.vectors(self.search_state.embedder.name)
+            store.document_frequencies(["新闻"])
 
     def topic_files(self) -> list[tuple[str, Topic | None, str]]:
         """(file name, topic or None, error) for every topic file, by file name."""
@@ -177,15 +228,28 @@ def create_app(
 ) -> FastAPI:
     """The app over store ``db`` and topic folder ``topics``; writes need ``token``."""
     web = Web(db, topics, token)
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        undo = web.limits.on_sigterm()
+        web.warm()
+        try:
+            yield
+        finally:
+            undo()
+            web.pool.close()
+
     app = FastAPI(
         title="newsdesk",
         version="0.1.0",
         description="Chinese and English news as topic briefs whose every claim cites its "
         "source paragraphs. Writes need 'Authorization: Bearer <NEWSDESK_TOKEN>'.",
+        lifespan=lifespan,
     )
     app.state.web = web
     app.add_middleware(BodyLimit)
-    app.add_middleware(WriteToken, token=web.token)
+    app.add_middleware(LimitMiddleware, limits=web.limits)
+    app.add_middleware(WriteToken, token=web.token)  # before a slot is taken
     app.add_middleware(SecurityHeaders)  # outermost: on every response, errors included
     static = Path(__file__).parent / "static"
     app.mount("/static", StaticFiles(directory=static), name="static")
@@ -201,7 +265,10 @@ def create_app(
     @app.exception_handler(NewsdeskError)
     async def newsdesk_error(request: Request, exc: NewsdeskError) -> Response:
         status = next((s for t, s in STATUS.items() if isinstance(exc, t)), 500)
-        return error(request, status, str(exc))
+        response = error(request, status, str(exc))
+        if isinstance(exc, Overloaded):
+            response.headers["Retry-After"] = str(exc.retry_after)
+        return response
 
     @app.exception_handler(HTTPException)
     async def http_error(request: Request, exc: HTTPException) -> Response:
@@ -291,7 +358,12 @@ def create_app(
                 with web.store() as store:
                     hits = [
                         hit_json(h)
-                        for h in search(store, q, _options(20, language, source, since, sort))
+                        for h in search(
+                            store,
+                            q,
+                            _options(20, language, source, since, sort),
+                            state=web.search_state,
+                        )
                     ]
             except (ConfigError, InputError) as e:
                 problem = str(e)
@@ -371,7 +443,9 @@ def create_app(
         with web.store() as store:
             return [
                 hit_json(h)
-                for h in search(store, q, _options(limit, language, source, since, sort))
+                for h in search(
+                    store, q, _options(limit, language, source, since, sort), state=web.search_state
+                )
             ]
 
     @app.get("/api/stories/{cluster_id}", tags=["documents"])
@@ -509,6 +583,11 @@ def create_app(
             return summarize(store, [doc.id], opts)[0].to_dict()
 
     return app
+
+
+def app_from_env() -> FastAPI:
+    """The app over the store, topics and token of the settings (one per worker process)."""
+    return create_app()
 
 
 def _save_topic(web: Web, name: str, text: str) -> dict[str, Any]:
