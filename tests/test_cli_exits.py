@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sqlite3
 import sys
 from collections.abc import Callable
 from pathlib import Path
@@ -39,6 +40,12 @@ def stored(tmp_path: Path) -> str:
     store = open_store(str(path))
     ingest([DEMO], store, IngestOptions(embed=False))
     store.close()
+    # Everything into the main file, so the damage below is what every reader sees (a
+    # connection left open elsewhere in this process would otherwise keep pages in the WAL).
+    con = sqlite3.connect(path)
+    con.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    con.execute("PRAGMA journal_mode=DELETE")
+    con.close()
     return str(path)
 
 
