@@ -3,6 +3,7 @@
     NewsdeskError
     ├── ConfigError          a setting or option has a value we cannot use
     ├── ModelError           a language model failed or answered garbage
+    ├── DeliveryError        an alert channel refused or did not answer (retried)
     ├── StoreError           the database cannot be opened, migrated or written
     │   └── NotFound         no stored object has that id
     └── InputError           one input item is unusable; the batch goes on
@@ -27,6 +28,10 @@ class ConfigError(NewsdeskError):
 
 class ModelError(NewsdeskError):
     """A language model failed, timed out or answered something unusable."""
+
+
+class DeliveryError(NewsdeskError):
+    """An alert channel refused an alert or did not answer; the outbox retries it."""
 
 
 class StoreError(NewsdeskError):

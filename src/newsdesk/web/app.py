@@ -38,6 +38,7 @@ from newsdesk.search import SearchOptions, search
 from newsdesk.store import open_store
 from newsdesk.store.base import DocumentFilter, Store, list_with_reposts
 from newsdesk.text.segment import search_tokens
+from newsdesk.web import feeds
 from newsdesk.web.jobs import Jobs
 from newsdesk.web.security import (
     COOKIE,
@@ -129,6 +130,7 @@ def cite_url(doc_id: str, citations: list[int], claim: str) -> str:
 
 
 env.globals["cite_url"] = cite_url
+feeds.register(env, cite_url)
 
 
 # --- API models ----------------------------------------------------------------------------
@@ -450,6 +452,8 @@ def create_app(
         if live is not None:
             run["progress"] = {"stage": live.stage, "done": live.done, "total": live.total}
         return run
+
+    feeds.add_routes(app, web)  # Atom feeds, change sets, timelines (web/feeds.py)
 
     # --- API: summaries --------------------------------------------------------------------
 
