@@ -54,8 +54,8 @@ def update_and_repost() -> list[str]:
     paragraphs[4] = paragraphs[4].rstrip("。") + "，其中多数已在四十五个工作日内办结。"
     paragraphs.append("发言人补充说，商务部将于下月公布两用物项出口许可的统计数据。")
     updated = {**first, "paragraphs": paragraphs}
-    third = next(a for a in articles if a["id"] == "demo-003")
-    repost = {**third, "id": "demo-003-repost", "source": "人民网", "url": None}
+    prices = next(a for a in articles if a["id"] == "demo-002")
+    repost = {**prices, "id": "demo-002-repost", "source": "人民网", "url": None}
     path = HOME / "second-day.jsonl"
     path.write_text(
         "".join(json.dumps(r, ensure_ascii=False) + "\n" for r in (updated, repost)),

@@ -93,8 +93,9 @@ class WebhookChannel(Channel):
             raise DeliveryError(f"HTTP {response.status_code}: {response.text[:200]}")
 
     def send(self, alert: Alert) -> None:
-        """POST the body; the alert key travels as Idempotency-Key."""
-        headers = {"User-Agent": config.get("user_agent"), "Idempotency-Key": alert.key}
+        """POST the body; a hash of the alert key travels as Idempotency-Key (ASCII)."""
+        key = hashlib.sha256(alert.key.encode()).hexdigest()[:32]
+        headers = {"User-Agent": config.get("user_agent"), "Idempotency-Key": key}
         try:
             response = httpx.post(
                 self.url(), json=self.body(alert), headers=headers, timeout=self.timeout
