@@ -523,3 +523,40 @@ def test_outbox_on_every_store(store: Store) -> None:
     assert store.retry_failed() == 1
     assert [d.channel for d in store.claim_alerts(now, lease=60)] == ["b"]
     assert store.current_versions(["missing"]) == {"missing": "missing"}
+
+
+def test_a_spike_rule_fires_on_the_burst_day_and_not_on_a_flat_topic(tmp_path: Path) -> None:
+    from types import SimpleNamespace
+
+    from newsdesk.alerts.conditions import evaluate
+    from newsdesk.model import ChangeSet
+    from newsdesk.summarize.schema import Claim, Summary, Verdict
+    from newsdesk.workflow import parse_topic
+
+    topic = parse_topic(
+        'name = "t"\nqueries = ["x"]\n[[alerts]]\nname = "spike"\n'
+        'when = { spike = { k = 3.0, window_days = 14 } }\nto = ["hook"]\n',
+        tmp_path / "t.toml",
+    )
+    start = date(2025, 11, 1)
+    flat = [_doc(i * 10 + j, start + timedelta(days=i)) for i in range(30) for j in range(2)]
+    burst_day = start + timedelta(days=30)
+    burst = [_doc(1000 + j, burst_day, "Cai Xin Wang") for j in range(9)]
+    store = open_store(str(tmp_path / "t.db"))
+
+    def items(docs: list[Document]) -> list[Any]:
+        newest = sorted(docs, key=lambda d: d.published_at or datetime.min, reverse=True)
+        claim = Claim("A claim", (1,), Verdict.SUPPORTED)
+        summary = Summary(newest[0].id, claim, (), "en", "extractive", "-", "1", datetime.now())
+        return [SimpleNamespace(doc=d, summary=summary, story=d.id) for d in newest[:5]]
+
+    none = ChangeSet(2, 1)
+    fired = evaluate(store, topic, items(flat + burst), none, flat + burst)
+    [(alert, channels)] = fired
+    assert channels == ["hook"]
+    assert alert.key == f"t|spike|spike:{burst_day}"
+    assert alert.reason.startswith(f"spike: 9 stories on {burst_day}")
+    assert alert.brief == "Core Viewpoint - A claim [1]."
+    assert alert.source_display == "Cai Xin Wang"
+    assert evaluate(store, topic, items(flat), none, flat) == []
+    store.close()
