@@ -2,6 +2,8 @@
 
 The RSS feed is served over HTTP from a local folder on 127.0.0.1, so the demo
 exercises the real fetch path (conditional GET included) without the internet.
+The topic's alerts go to a webhook receiver the demo starts on 127.0.0.1; a
+new version of one article and a repost of another then show a change set.
 """
 
 from __future__ import annotations
