@@ -170,3 +170,33 @@ def test_the_content_security_policy_blocks_nothing_of_the_app(page: Any, server
     page.locator("li.hit a.title").first.click()
     page.wait_for_selector("section.paragraphs")
     assert not blocked, blocked
+
+
+def test_the_stories_per_day_chart_renders_without_console_errors(
+    page: Any, server: str, demo_site: DemoSite
+) -> None:
+    import json
+    import re
+
+    errors: list[str] = []
+    page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+    page.on("pageerror", lambda e: errors.append(str(e)))
+    digest_json = next((demo_site.topics.parent / "digests").glob("*.json"))
+    timeline = json.loads(digest_json.read_text(encoding="utf-8"))["timeline"]
+    html_digest = digest_json.with_suffix(".html")
+    for url in (f"{server}/topics/{demo_site.topic}", html_digest.as_uri()):
+        page.goto(url)
+        chart = page.locator("figure.timeline svg")
+        assert chart.is_visible()
+        box = chart.bounding_box()
+        assert box is not None
+        assert box["width"] > 300
+        assert box["height"] > 50
+        days = chart.locator("g.day")
+        assert days.count() == len(timeline["days"])
+        bars = sum(len([n for n in d["by_source"].values() if n]) for d in timeline["days"])
+        assert chart.locator("g.day rect:not(.spike)").count() == bars
+        markup = chart.evaluate("e => e.outerHTML")
+        assert not re.search(r"\son\w+=", markup)  # no inline handlers: fine under a strict CSP
+        assert "<script" not in markup
+    assert errors == []

@@ -451,6 +451,10 @@ def runs_cmd(
     topic: Annotated[str | None, typer.Argument(help="Topic name (or a topic file).")] = None,
     db: DbOption = None,
     limit: Annotated[int, typer.Option(min=1, max=MAX_INT)] = 20,
+    changes: Annotated[
+        bool, typer.Option("--changes", help="The change set of the last run (or --run).")
+    ] = False,
+    run_id: Annotated[int | None, typer.Option("--run", help="Which run, with --changes.")] = None,
     as_json: JsonOption = False,
 ) -> None:
     """The history of topic runs, newest first: when, status, items and what was new."""
@@ -459,6 +463,9 @@ def runs_cmd(
     name = load_topic(topic).name if topic and topic.endswith(".toml") else topic
     store = _store(db)
     store.end_orphaned_runs(name)  # a run whose process was killed shows as failed
+    if changes:
+        _print_changes(store, name, run_id, as_json)
+        return
     rows = store.runs(name, limit)
     store.close()
     if as_json:
@@ -476,6 +483,80 @@ def runs_cmd(
             str(len(r["items"])),
             str(len(r["new_items"])),
             str(r["summarized"]),
+        )
+    out.print(table)
+
+
+def _print_changes(store: Store, topic: str | None, run_id: int | None, as_json: bool) -> None:
+    """Print the change set of one run (the topic's last finished one by default)."""
+    from newsdesk.changes import change_set_from_dict
+    from newsdesk.render import changes_text
+
+    if run_id is None:
+        done = [r for r in store.runs(topic, 50) if r["status"] == "ok"]
+        if not done:
+            store.close()
+            err.print(f"no finished run of {topic or 'any topic'} yet", markup=False)
+            raise typer.Exit(2)
+        run_id = done[0]["id"]
+    stored = store.run(run_id)["digest"].get("changes")
+    store.close()
+    if not stored:
+        err.print(f"run {run_id} has no change set (it ran before change tracking)", markup=False)
+        raise typer.Exit(2)
+    if as_json:
+        _print_json(stored)
+        return
+    change_set = change_set_from_dict(stored)
+    lines = changes_text(change_set) or [f"Run {run_id} is the topic's first: every story is new."]
+    out.print("\n".join(lines), markup=False, highlight=False)
+
+
+@app.command("alerts")
+def alerts_cmd(
+    db: DbOption = None,
+    status: Annotated[
+        str | None, typer.Option(help="Only pending, sent or failed deliveries.")
+    ] = None,
+    send: Annotated[bool, typer.Option("--send", help="Deliver what is pending now.")] = False,
+    retry: Annotated[
+        bool, typer.Option("--retry", help="Queue failed deliveries again (then --send).")
+    ] = False,
+    limit: Annotated[int, typer.Option(min=1)] = 50,
+    as_json: JsonOption = False,
+) -> None:
+    """The alert delivery log: sent, pending and failed, with the reason of each failure."""
+    from newsdesk.alerts import deliver_pending
+
+    if status not in (None, "pending", "sent", "failed"):
+        err.print(f"--status {status}: use pending, sent or failed", markup=False)
+        raise typer.Exit(2)
+    store = _store(db)
+    try:
+        if retry:
+            err.print(f"{store.retry_failed()} failed deliveries queued again", markup=False)
+        if send:
+            report = deliver_pending(store, log=lambda m: err.print(m, markup=False))
+            err.print(f"alerts: {report.summary()}", markup=False)
+        rows = store.deliveries(status, limit)
+    finally:
+        store.close()
+    if as_json:
+        _print_json([d.to_dict() for d in rows])
+        return
+    table = Table(box=None)
+    for col in ("id", "status", "channel", "rule", "story", "attempts", "when", "error"):
+        table.add_column(col, overflow="fold")
+    for d in rows:
+        table.add_row(
+            str(d.id),
+            d.status,
+            d.channel,
+            d.alert.rule,
+            d.alert.title,
+            str(d.attempts),
+            (d.sent_at or d.created_at)[:19],
+            d.error,
         )
     out.print(table)
 

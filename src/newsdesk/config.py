@@ -226,6 +226,43 @@ SETTINGS: tuple[Setting, ...] = (
         "NEWSDESK_SERVE_GRACE",
         "Seconds in-flight requests get to finish after SIGTERM before they are stopped.",
     ),
+    Setting(
+        "public_url",
+        "http://127.0.0.1:8000",
+        "NEWSDESK_PUBLIC_URL",
+        "Address of the web app that alerts and Atom feeds link to.",
+    ),
+    Setting(
+        "channels",
+        "",
+        "NEWSDESK_CHANNELS",
+        "TOML file of alert channels (webhook URLs, SMTP settings); "
+        "empty means <home>/channels.toml if it exists.",
+    ),
+    Setting(
+        "alert_timeout",
+        "10",
+        "NEWSDESK_ALERT_TIMEOUT",
+        "Seconds before one alert delivery gives up.",
+    ),
+    Setting(
+        "alert_retries",
+        "3",
+        "NEWSDESK_ALERT_RETRIES",
+        "Retries of a failed alert delivery within one pass, with exponential backoff.",
+    ),
+    Setting(
+        "alert_backoff",
+        "1",
+        "NEWSDESK_ALERT_BACKOFF",
+        "First backoff in seconds between alert delivery retries; doubles on each retry.",
+    ),
+    Setting(
+        "alert_max_attempts",
+        "6",
+        "NEWSDESK_ALERT_MAX_ATTEMPTS",
+        "Delivery passes (each with its retries) before an alert is marked failed.",
+    ),
 )
 
 _BY_NAME = {s.name: s for s in SETTINGS}

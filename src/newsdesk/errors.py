@@ -5,6 +5,7 @@
     ├── ModelError           a language model failed or answered garbage
     ├── TopicBusy            the topic is running now in another process
     ├── OutputError          a digest file cannot be written (full disk, no permission)
+    ├── DeliveryError        an alert channel refused or did not answer (retried)
     ├── StoreError           the database cannot be opened, migrated or written
     │   ├── NotFound         no stored object has that id
     │   └── StoreFull        the disk (or the database's size limit) is full
@@ -41,6 +42,10 @@ class TopicBusy(NewsdeskError):
 
 class OutputError(NewsdeskError):
     """An output file cannot be written: a full disk, a missing permission."""
+
+
+class DeliveryError(NewsdeskError):
+    """An alert channel refused an alert or did not answer; the outbox retries it."""
 
 
 class StoreError(NewsdeskError):

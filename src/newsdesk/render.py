@@ -8,7 +8,7 @@ from datetime import datetime
 from typing import Any
 from urllib.parse import urlsplit
 
-from newsdesk.model import Document, Hit
+from newsdesk.model import CHANGE_KINDS, ChangeSet, Document, Hit, StoryChange
 from newsdesk.summarize.schema import Claim, Summary, Verdict
 
 
@@ -148,9 +148,79 @@ def overview_text(overview: Any) -> str:
     return f"Key Developments - {points}"
 
 
+# --- the change set ------------------------------------------------------------
+
+CHANGE_LABELS = {
+    "new": "New",
+    "updated": "Updated",
+    "grew": "More coverage",
+    "left": "Left the topic",
+}
+
+
+def _when(iso: str | None) -> str:
+    return format_time(datetime.fromisoformat(iso)) if iso else "undated"
+
+
+def change_detail(c: StoryChange, cite: Any = None) -> str:
+    """What changed in one story; ``cite(doc_id, n)`` renders a paragraph citation."""
+    mark = cite or (lambda _doc, n: f"[{n}]")
+    if c.kind == "updated":
+        parts = []
+        if c.added:
+            parts.append("paragraphs added " + "".join(mark(c.doc_id, n) for n in c.added))
+        if c.changed:
+            parts.append("changed " + "".join(mark(c.doc_id, n) for n in c.changed))
+        if c.removed:
+            parts.append(f"{c.removed} removed")
+        return "new version: " + (", ".join(parts) or "the same paragraphs")
+    if c.kind == "grew":
+        n = len(c.new_doc_ids)
+        return f"+{n} repost{'s' * (n != 1)} ({', '.join(c.new_sources)})"
+    return ""
+
+
+def changes_heading(changes: ChangeSet) -> str:
+    """``Changes since run 3: 1 new · 1 updated · 1 more coverage · 0 left``."""
+    counts = " · ".join(f"{len(changes.of(k))} {CHANGE_LABELS[k].lower()}" for k in CHANGE_KINDS)
+    return f"Changes since run {changes.previous_run_id}: {counts}"
+
+
+def changes_text(changes: ChangeSet) -> list[str]:
+    """The change set as lines of text (none on a topic's first run: every story is new)."""
+    if changes.previous_run_id is None:
+        return []
+    lines = [changes_heading(changes)]
+    for c in changes.changes:
+        detail = change_detail(c)
+        line = f"- {CHANGE_LABELS[c.kind]}: {c.title} ({c.source_display}· {_when(c.published_at)})"
+        lines.append(line + (f": {detail}" if detail else ""))
+    return lines
+
+
+def changes_html(changes: ChangeSet | None, cite: Any) -> str:
+    """The change set as an HTML section (empty on a topic's first run)."""
+    if changes is None or changes.previous_run_id is None:
+        return ""
+    esc = html.escape
+    rows = []
+    for c in changes.changes:
+        detail = change_detail(c, cite)
+        rows.append(
+            f'<li class="change-{c.kind}"><b>{CHANGE_LABELS[c.kind]}</b>: {esc(c.title)}'
+            f' <span class="byline">({esc(c.source_display)}· {esc(_when(c.published_at))})</span>'
+            + (f": {detail}" if detail else "")
+            + "</li>"
+        )
+    body = f"<ul>{''.join(rows)}</ul>" if rows else "<p>Nothing changed.</p>"
+    return f'<section class="changes"><h2>{esc(changes_heading(changes))}</h2>{body}</section>'
+
+
 def digest_text(digest: Any) -> str:
     """The digest in the seed page's layout: the topic on top, items newest first."""
     lines = ["Workflow", digest.topic.name]
+    if digest.changes:
+        lines += changes_text(digest.changes)
     if digest.overview and digest.overview.developments:
         lines.append(overview_text(digest.overview))
     lines.append("Search documents")
@@ -169,6 +239,9 @@ def digest_markdown(digest: Any) -> str:
         out += [esc(digest.topic.description), ""]
     out.append(f"*{len(digest.items)} stories · generated {digest.generated_at:%Y-%m-%d %H:%M}*")
     out.append("")
+    if digest.changes and digest.changes.previous_run_id is not None:
+        heading, *rows = changes_text(digest.changes)
+        out += [f"## {heading}", "", *(rows or ["Nothing changed."]), ""]
     if digest.overview and digest.overview.developments:
         out += ["## Key developments", ""]
         out += [
@@ -210,7 +283,14 @@ def digest_html(digest: Any) -> str:
         ".cite{text-decoration:none}.flag{color:#b00}details{margin:.5rem 0 1.5rem}"
         "p:target{background:#ffef9e}</style></head><body>",
         f"<h1>{esc(digest.topic.name)}</h1>",
+        changes_html(
+            digest.changes, lambda doc, n: f'<a class="cite" href="#{doc}-p{n}">[{n}]</a>'
+        ),
     ]
+    if digest.timeline:
+        from newsdesk.chart import timeline_svg
+
+        parts.append(timeline_svg(digest.timeline.to_dict()))
     if digest.overview and digest.overview.developments:
         ids = [i.doc.id for i in digest.items]
         parts.append("<h2>Key developments</h2><ol>")
@@ -251,4 +331,15 @@ def digest_json(digest: Any) -> dict[str, Any]:
         "overview": (
             digest.overview.to_dict([i.doc.id for i in digest.items]) if digest.overview else None
         ),
+        "changes": digest.changes.to_dict() if digest.changes else None,
+        "timeline": digest.timeline.to_dict() if digest.timeline else None,
+        "alerts": [a.to_dict() for a in digest.alerts],
     }
+
+
+def digest_atom(digest: Any) -> str:
+    """The digest as an Atom feed, one entry per story with its brief."""
+    from newsdesk.alerts.conditions import public_url
+    from newsdesk.feed import atom_feed
+
+    return atom_feed(digest_json(digest), public_url())

@@ -25,11 +25,12 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
+from newsdesk.alerts.conditions import AlertRule
 from newsdesk.errors import ConfigError, NewsdeskError, OutputError
 from newsdesk.errors import TopicBusy as TopicBusy  # raised by run_topic; imported from here
 from newsdesk.ingest.dates import parse_date
 from newsdesk.ingest.pipeline import IngestOptions, ingest
-from newsdesk.model import Document
+from newsdesk.model import Alert, ChangeSet, Document, Timeline
 from newsdesk.overview import Overview, make_overview
 from newsdesk.runs import failure_message, owned_run
 from newsdesk.search import SearchOptions, search
@@ -44,7 +45,7 @@ class Outputs(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
     folder: str = "digests"  # relative to the topic file
-    formats: list[str] = Field(default_factory=lambda: ["text", "md", "html", "json"])
+    formats: list[str] = Field(default_factory=lambda: ["text", "md", "html", "json", "atom"])
 
 
 class Topic(BaseModel):
@@ -67,7 +68,12 @@ class Topic(BaseModel):
     schedule_minutes: int = Field(360, ge=1)  # for `newsdesk watch`
     overview: bool = False  # 3-6 key developments across the items, cited [item¶paragraph]
     outputs: Outputs = Field(default_factory=Outputs)
+    alerts: list[AlertRule] = Field(default_factory=list)  # [[alerts]]: rules and channel names
+    chart_days: int = Field(30, ge=2, le=366)  # days the stories-per-day chart covers
     path: str = ""  # where it was read from (set by load_topic)
+
+
+FORMATS = ("text", "md", "html", "json", "atom")
 
 
 def load_topic(path: str | Path) -> Topic:
@@ -93,8 +99,8 @@ def parse_topic(text: str, path: Path) -> Topic:
     except ValidationError as e:
         problems = "; ".join(f"{'.'.join(map(str, x['loc']))}: {x['msg']}" for x in e.errors())
         raise ConfigError(f"{path}: {problems}") from e
-    if topic.outputs.formats and not set(topic.outputs.formats) <= {"text", "md", "html", "json"}:
-        raise ConfigError(f"{path}: outputs.formats takes text, md, html and json")
+    if topic.outputs.formats and not set(topic.outputs.formats) <= set(FORMATS):
+        raise ConfigError(f"{path}: outputs.formats takes {', '.join(FORMATS)}")
     return topic
 
 
@@ -107,6 +113,7 @@ class Item:
     relevance: float
     reposts: int = 0
     new: bool = False
+    story: str = ""  # the story's key, kept across versions of its article
 
 
 @dataclass(slots=True)
@@ -122,6 +129,9 @@ class Digest:
     seconds: float = 0.0
     files: list[str] = field(default_factory=list)
     overview: Overview | None = None
+    changes: ChangeSet | None = None
+    timeline: Timeline | None = None
+    alerts: list[Alert] = field(default_factory=list)
 
 
 Progress = Callable[[str, int, int], None]
@@ -162,8 +172,11 @@ def relevance(weights: dict[str, float], doc: Document) -> float:
     return found / (sum(weights.values()) or 1.0)
 
 
-def select(store: Store, topic: Topic) -> list[tuple[Document, float, int]]:
-    """Items for a topic: stories above the relevance threshold, newest first, one per story."""
+def select(store: Store, topic: Topic, limit: int | None = -1) -> list[tuple[Document, float, int]]:
+    """Items for a topic: stories above the relevance threshold, newest first, one per story.
+
+    At most ``limit`` (default: the topic's ``max_items``; None: every story found).
+    """
     since = parse_date(topic.since) if topic.since else None
     best: dict[str, tuple[Document, float, int]] = {}
     langs: list[str | None] = list(topic.languages) or [None]
@@ -184,7 +197,7 @@ def select(store: Store, topic: Topic) -> list[tuple[Document, float, int]]:
         best.values(),
         key=lambda t: -(t[0].published_at.timestamp() if t[0].published_at else float("-inf")),
     )
-    return newest[: topic.max_items]
+    return newest[: topic.max_items if limit == -1 else limit]
 
 
 def run_topic(
@@ -206,7 +219,7 @@ def run_topic(
         if started_run:
             started_run(run_id)
         previous = store.runs(topic.name, limit=2)
-        seen = set(previous[1]["items"]) if len(previous) > 1 else set()
+        last_ok = previous_run(store, topic.name, run_id)
         ingested: dict[str, int] = {}
         if progress:
             progress("pull", 0, 1)
@@ -217,7 +230,8 @@ def run_topic(
             ingested = report.summary()
         if progress:
             progress("pull", 1, 1)
-        picked = select(store, topic)
+        found = select(store, topic, limit=None)
+        picked = found[: topic.max_items]
         if progress:
             progress("summarize", 0, len(picked))
         options = SummaryOptions(backend=topic.backend, language=topic.language)
@@ -233,11 +247,14 @@ def run_topic(
             store, [d.id for d, _, _ in picked], options, progress=tick, cluster=cluster
         )
         items = [
-            Item(doc, s, score, reposts, new=doc.id not in seen)
+            Item(doc, s, score, reposts)
             for (doc, score, reposts), s in zip(picked, summaries, strict=True)
         ]
         summarized = sum(1 for d, _, _ in picked if not before[d.id])
         digest = Digest(topic, run_id, items, datetime.now().astimezone(), summarized, ingested)
+        digest.changes = track_changes(store, digest, last_ok)
+        digest.timeline = topic_timeline(topic, [d for d, _, _ in found])
+        alerts = evaluate_alerts(store, digest, [d for d, _, _ in found])
         if topic.overview:
             if progress:
                 progress("overview", 0, 1)
@@ -248,13 +265,86 @@ def run_topic(
         digest.seconds = time.perf_counter() - started
         from newsdesk.render import digest_json
 
+        enqueue_alerts(store, alerts)  # in the outbox before the run is recorded as ended
         life.succeeded(
             [i.doc.id for i in items],
             [i.doc.id for i in items if i.new],
             summarized,
             digest_json(digest),
         )
+    deliver_alerts(store, progress)
     return digest
+
+
+def previous_run(store: Store, topic: str, run_id: int) -> dict[str, Any] | None:
+    """The topic's last successful run before ``run_id``, with its digest (None if none)."""
+    runs = store.runs(topic, 50)
+    done = next((r for r in runs if r["id"] < run_id and r["status"] == "ok"), None)
+    return store.run(done["id"]) if done else None
+
+
+def track_changes(store: Store, digest: Digest, previous: dict[str, Any] | None) -> ChangeSet:
+    """The run's change set; marks each item new or not and gives it its story key."""
+    from newsdesk.changes import compute_changes
+
+    changes, keys = compute_changes(store, digest.run_id, previous, [i.doc for i in digest.items])
+    fresh = {c.doc_id for c in changes.of("new")}
+    for item, key in zip(digest.items, keys, strict=True):
+        item.story = key
+        item.new = item.doc.id in fresh
+    return changes
+
+
+def topic_timeline(topic: Topic, stories: list[Document]) -> Timeline:
+    """Stories per day over the topic's chart window, spikes marked by its first spike rule."""
+    from newsdesk.alerts.conditions import Spike
+    from newsdesk.timeline import make_timeline
+
+    spike = next((r.when.spike for r in topic.alerts if r.when.spike), None) or Spike()
+    since = parse_date(topic.since) if topic.since else None
+    return make_timeline(stories, topic.chart_days, spike.k, spike.window_days, since)
+
+
+def evaluate_alerts(
+    store: Store, digest: Digest, stories: list[Document]
+) -> list[tuple[Alert, list[str]]]:
+    """The alerts the run fires (kept on the digest, days marked on its timeline)."""
+    from dataclasses import replace
+
+    from newsdesk.alerts.conditions import evaluate
+
+    if not digest.topic.alerts or digest.changes is None:
+        return []
+    fired = evaluate(store, digest.topic, digest.items, digest.changes, stories)
+    digest.alerts = [a for a, _ in fired]
+    if digest.timeline is not None:
+        per_day: dict[str, int] = {}
+        for a in digest.alerts:
+            if a.published_at:
+                per_day[a.published_at[:10]] = per_day.get(a.published_at[:10], 0) + 1
+        days = tuple(replace(d, alerts=per_day.get(d.day, 0)) for d in digest.timeline.days)
+        digest.timeline = replace(digest.timeline, days=days)
+    return fired
+
+
+def enqueue_alerts(store: Store, alerts: list[tuple[Alert, list[str]]]) -> int:
+    """Store the run's alerts in the outbox (once per story, rule and channel)."""
+    from newsdesk.alerts.outbox import enqueue
+
+    return enqueue(store, alerts) if alerts else 0
+
+
+def deliver_alerts(store: Store, progress: Progress | None = None) -> None:
+    """Send what the outbox holds; a failing channel is logged, never raised."""
+    from newsdesk.alerts.outbox import deliver_pending
+
+    if not store.deliveries("pending", 1):
+        return
+    if progress:
+        progress("alerts", 0, 1)
+    deliver_pending(store)
+    if progress:
+        progress("alerts", 1, 1)
 
 
 def _overview(store: Store, digest: Digest, previous: dict[str, Any] | None) -> Overview:
@@ -311,6 +401,7 @@ def write_outputs(digest: Digest) -> list[str]:
         "md": ("md", render.digest_markdown),
         "html": ("html", render.digest_html),
         "json": ("json", lambda d: json.dumps(render.digest_json(d), ensure_ascii=False, indent=2)),
+        "atom": ("atom", render.digest_atom),
     }
     for stray in folder.glob(f".{stem}.*.tmp"):  # left by a run killed while writing
         stray.unlink(missing_ok=True)
@@ -352,6 +443,7 @@ def digest_dict_items(digest: Digest) -> list[dict[str, Any]]:
             "relevance": round(i.relevance, 4),
             "reposts": i.reposts,
             "new": i.new,
+            "story": i.story,
             "summary": i.summary.to_dict(),
         }
         for i in digest.items

@@ -10,7 +10,7 @@ from typing import Any, Protocol, runtime_checkable
 import numpy as np
 import numpy.typing as npt
 
-from newsdesk.model import Document, IndexEntry, Outcome
+from newsdesk.model import Alert, Delivery, Document, IndexEntry, Outcome
 from newsdesk.store import owners
 
 
@@ -72,6 +72,20 @@ TABLES: dict[str, tuple[str, ...]] = {
         "summarized",
         "message",
         "digest",
+    ),
+    "alerts": (
+        "id",
+        "key",
+        "topic",
+        "rule",
+        "channel",
+        "payload",
+        "status",
+        "attempts",
+        "error",
+        "created_at",
+        "next_at",
+        "sent_at",
     ),
 }
 
@@ -237,6 +251,30 @@ class Store(Protocol):
         """One run with its digest; NotFound when there is no such run."""
         ...
 
+    def current_versions(self, doc_ids: Sequence[str]) -> dict[str, str]:
+        """The current version of each document (itself when it was never superseded)."""
+        ...
+
+    def enqueue_alerts(self, items: Sequence[tuple[Alert, str]]) -> int:
+        """Put (alert, channel) pairs in the outbox; a key already there is skipped."""
+        ...
+
+    def claim_alerts(self, now: float, lease: float, limit: int = 100) -> list[Delivery]:
+        """Pending deliveries due by ``now``, held for ``lease`` seconds from other senders."""
+        ...
+
+    def record_delivery(self, delivery_id: int, status: str, error: str, next_at: float) -> None:
+        """One attempt's outcome: sent, pending (retried from ``next_at``) or failed."""
+        ...
+
+    def deliveries(self, status: str | None = None, limit: int = 100) -> list[Delivery]:
+        """The delivery log, newest first (of one status, or all)."""
+        ...
+
+    def retry_failed(self) -> int:
+        """Put failed deliveries back in the queue; returns how many."""
+        ...
+
     def check(self) -> list[str]:
         """Consistency problems found (empty when the store is sound)."""
         ...
@@ -337,3 +375,39 @@ def run_from_row(row: Sequence[Any]) -> dict[str, Any]:
     d["items"] = json.loads(d["items"])
     d["new_items"] = json.loads(d["new_items"])
     return d
+
+
+DELIVERY_COLUMNS = "id, key, channel, status, attempts, error, created_at, sent_at, payload"
+
+
+def delivery_from_row(row: Sequence[Any]) -> Delivery:
+    """A Delivery from a row of DELIVERY_COLUMNS."""
+    import json
+
+    return Delivery(
+        id=int(row[0]),
+        key=row[1],
+        channel=row[2],
+        status=row[3],
+        attempts=int(row[4]),
+        error=row[5],
+        created_at=row[6],
+        sent_at=row[7],
+        alert=Alert.from_dict(json.loads(row[8])),
+    )
+
+
+def alert_row(alert: Alert, channel: str, now: float) -> tuple[Any, ...]:
+    """The outbox row of an alert bound for a channel (key, topic, rule, channel, payload...)."""
+    import json
+    from datetime import UTC
+
+    return (
+        f"{alert.key}|{channel}",
+        alert.topic,
+        alert.rule,
+        channel,
+        json.dumps(alert.to_dict(), ensure_ascii=False),
+        datetime.now(UTC).isoformat(),
+        now,
+    )

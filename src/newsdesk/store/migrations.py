@@ -276,3 +276,28 @@ def m012_change_log(conn: sqlite3.Connection) -> None:
         END;
         """,
     )
+
+
+@migration
+def m011a_alert_outbox(conn: sqlite3.Connection) -> None:
+    run_script(
+        conn,
+        """
+        -- Alerts waiting for, or done with, delivery: one row per alert and channel.
+        CREATE TABLE alerts (
+            id INTEGER PRIMARY KEY AUTOINCREMENT,
+            key TEXT NOT NULL UNIQUE,      -- topic|rule|story|channel: never sent twice
+            topic TEXT NOT NULL,
+            rule TEXT NOT NULL,
+            channel TEXT NOT NULL,
+            payload TEXT NOT NULL,         -- JSON: the Alert
+            status TEXT NOT NULL DEFAULT 'pending',   -- pending, sent or failed
+            attempts INTEGER NOT NULL DEFAULT 0,
+            error TEXT NOT NULL DEFAULT '',
+            created_at TEXT NOT NULL,
+            next_at REAL NOT NULL,         -- Unix time of the next attempt (or end of a claim)
+            sent_at TEXT
+        );
+        CREATE INDEX alerts_due ON alerts(status, next_at);
+        """,
+    )

@@ -32,14 +32,17 @@ import numpy as np
 import numpy.typing as npt
 
 from newsdesk.errors import ConfigError, NotFound, StoreError, StoreFull, TopicBusy
-from newsdesk.model import Document, IndexEntry, Outcome
+from newsdesk.model import Alert, Delivery, Document, IndexEntry, Outcome
 from newsdesk.store import owners
 from newsdesk.store.base import (
+    DELIVERY_COLUMNS,
     DOC_COLUMNS,
     RUN_COLUMNS,
     TABLES,
     DocumentFilter,
+    alert_row,
     busy_message,
+    delivery_from_row,
     document_from_row,
     filter_sql,
     orphan_message,
@@ -173,6 +176,26 @@ MIGRATIONS: list[tuple[str, str]] = [
         """
         ALTER TABLE runs ADD COLUMN owner TEXT NOT NULL DEFAULT '';
         CREATE INDEX runs_running ON runs(topic) WHERE status = 'running';
+        """,
+    ),
+    (
+        "m011a_alert_outbox",
+        """
+        CREATE TABLE alerts (
+            id BIGSERIAL PRIMARY KEY,
+            key TEXT NOT NULL UNIQUE,
+            topic TEXT NOT NULL,
+            rule TEXT NOT NULL,
+            channel TEXT NOT NULL,
+            payload TEXT NOT NULL,
+            status TEXT NOT NULL DEFAULT 'pending',
+            attempts INTEGER NOT NULL DEFAULT 0,
+            error TEXT NOT NULL DEFAULT '',
+            created_at TEXT NOT NULL,
+            next_at DOUBLE PRECISION NOT NULL,
+            sent_at TEXT
+        );
+        CREATE INDEX alerts_due ON alerts(status, next_at);
         """,
     ),
 ]
@@ -887,6 +910,75 @@ class PostgresStore:
         out["digest"] = json.loads(row[-1]) if row[-1] else {}
         return out
 
+    def current_versions(self, doc_ids: Sequence[str]) -> dict[str, str]:
+        """The current version of each document (itself when it was never superseded)."""
+        out = {}
+        for doc_id in doc_ids:
+            at, seen = doc_id, {doc_id}
+            while True:
+                row = self._one("SELECT superseded_by FROM documents WHERE id = %s", (at,))
+                if row is None or row[0] is None or row[0] in seen:
+                    break
+                at = row[0]
+                seen.add(at)
+            out[doc_id] = at
+        return out
+
+    # --- the alert outbox --------------------------------------------------
+
+    def enqueue_alerts(self, items: Sequence[tuple[Alert, str]]) -> int:
+        """Put (alert, channel) pairs in the outbox; a key already there is skipped."""
+        now = datetime.now(UTC).timestamp()
+        n = 0
+        with self.transaction() as c:
+            for alert, channel in items:
+                cur = c.execute(
+                    "INSERT INTO alerts (key, topic, rule, channel, payload, created_at, next_at)"
+                    " VALUES (%s, %s, %s, %s, %s, %s, %s) ON CONFLICT (key) DO NOTHING",
+                    alert_row(alert, channel, now),
+                )
+                n += cur.rowcount
+        return n
+
+    def claim_alerts(self, now: float, lease: float, limit: int = 100) -> list[Delivery]:
+        """Pending deliveries due by ``now``, held for ``lease`` seconds from other senders."""
+        with self.transaction():
+            rows = self._all(
+                f"SELECT {DELIVERY_COLUMNS} FROM alerts WHERE status = 'pending' AND next_at <= %s"
+                " ORDER BY id LIMIT %s FOR UPDATE SKIP LOCKED",
+                (now, limit),
+            )
+            for r in rows:
+                self.conn.execute(
+                    "UPDATE alerts SET next_at = %s WHERE id = %s", (now + lease, r[0])
+                )
+        return [delivery_from_row(r) for r in rows]
+
+    def record_delivery(self, delivery_id: int, status: str, error: str, next_at: float) -> None:
+        """One attempt's outcome: sent, pending (retried from ``next_at``) or failed."""
+        sent = datetime.now(UTC).isoformat() if status == "sent" else None
+        self.conn.execute(
+            "UPDATE alerts SET status = %s, error = %s, next_at = %s, attempts = attempts + 1,"
+            " sent_at = coalesce(%s, sent_at) WHERE id = %s",
+            (status, error, next_at, sent, delivery_id),
+        )
+
+    def deliveries(self, status: str | None = None, limit: int = 100) -> list[Delivery]:
+        """The delivery log, newest first (of one status, or all)."""
+        where, args = ("WHERE status = %s", [status]) if status else ("", [])
+        rows = self._all(
+            f"SELECT {DELIVERY_COLUMNS} FROM alerts {where} ORDER BY id DESC LIMIT %s",
+            (*args, limit),
+        )
+        return [delivery_from_row(r) for r in rows]
+
+    def retry_failed(self) -> int:
+        """Put failed deliveries back in the queue; returns how many."""
+        cur = self.conn.execute(
+            "UPDATE alerts SET status = 'pending', next_at = 0 WHERE status = 'failed'"
+        )
+        return int(cur.rowcount)
+
     def check(self) -> list[str]:
         """Documents whose stored paragraphs do not match their count."""
         return [
@@ -956,10 +1048,10 @@ class PostgresStore:
                     " sum(length(text)) AS n FROM paragraphs GROUP BY doc_id) s"
                     " WHERE d.id = s.doc_id AND d.body_chars = 0"
                 )
-            if table == "runs":
+            if table in ("runs", "alerts"):
                 c.execute(
-                    "SELECT setval(pg_get_serial_sequence('runs', 'id'),"
-                    " greatest((SELECT max(id) FROM runs), 1))"
+                    f"SELECT setval(pg_get_serial_sequence('{table}', 'id'),"
+                    f" greatest((SELECT max(id) FROM {table}), 1))"
                 )
         return n
 

@@ -14,14 +14,17 @@ import numpy as np
 import numpy.typing as npt
 
 from newsdesk.errors import NotFound, StoreError, StoreFull, TopicBusy
-from newsdesk.model import Document, IndexEntry, Outcome
+from newsdesk.model import Alert, Delivery, Document, IndexEntry, Outcome
 from newsdesk.store import migrations, owners
 from newsdesk.store.base import (
+    DELIVERY_COLUMNS,
     DOC_COLUMNS,
     RUN_COLUMNS,
     TABLES,
     DocumentFilter,
+    alert_row,
     busy_message,
+    delivery_from_row,
     document_from_row,
     filter_sql,
     orphan_message,
@@ -640,6 +643,76 @@ class SQLiteStore:
         out = run_from_row(row[:-1])
         out["digest"] = json.loads(row[-1]) if row[-1] else {}
         return out
+
+    def current_versions(self, doc_ids: Sequence[str]) -> dict[str, str]:
+        """The current version of each document (itself when it was never superseded)."""
+        out = {}
+        for doc_id in doc_ids:
+            at, seen = doc_id, {doc_id}
+            while True:
+                row = self.conn.execute(
+                    "SELECT superseded_by FROM documents WHERE id = ?", (at,)
+                ).fetchone()
+                if row is None or row[0] is None or row[0] in seen:
+                    break
+                at = row[0]
+                seen.add(at)
+            out[doc_id] = at
+        return out
+
+    # --- the alert outbox --------------------------------------------------
+
+    def enqueue_alerts(self, items: Sequence[tuple[Alert, str]]) -> int:
+        """Put (alert, channel) pairs in the outbox; a key already there is skipped."""
+        now = datetime.now(UTC).timestamp()
+        with self.transaction() as c:
+            before = c.total_changes
+            c.executemany(
+                "INSERT OR IGNORE INTO alerts (key, topic, rule, channel, payload, created_at,"
+                " next_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
+                [alert_row(a, ch, now) for a, ch in items],
+            )
+            return c.total_changes - before
+
+    def claim_alerts(self, now: float, lease: float, limit: int = 100) -> list[Delivery]:
+        """Pending deliveries due by ``now``, held for ``lease`` seconds from other senders."""
+        with self.transaction() as c:
+            rows = c.execute(
+                f"SELECT {DELIVERY_COLUMNS} FROM alerts WHERE status = 'pending' AND next_at <= ?"
+                " ORDER BY id LIMIT ?",
+                (now, limit),
+            ).fetchall()
+            c.executemany(
+                "UPDATE alerts SET next_at = ? WHERE id = ?", [(now + lease, r[0]) for r in rows]
+            )
+        return [delivery_from_row(r) for r in rows]
+
+    def record_delivery(self, delivery_id: int, status: str, error: str, next_at: float) -> None:
+        """One attempt's outcome: sent, pending (retried from ``next_at``) or failed."""
+        sent = datetime.now(UTC).isoformat() if status == "sent" else None
+        with self.transaction() as c:
+            c.execute(
+                "UPDATE alerts SET status = ?, error = ?, next_at = ?, attempts = attempts + 1,"
+                " sent_at = coalesce(?, sent_at) WHERE id = ?",
+                (status, error, next_at, sent, delivery_id),
+            )
+
+    def deliveries(self, status: str | None = None, limit: int = 100) -> list[Delivery]:
+        """The delivery log, newest first (of one status, or all)."""
+        where, args = ("WHERE status = ?", [status]) if status else ("", [])
+        rows = self.conn.execute(
+            f"SELECT {DELIVERY_COLUMNS} FROM alerts {where} ORDER BY id DESC LIMIT ?",
+            (*args, limit),
+        ).fetchall()
+        return [delivery_from_row(r) for r in rows]
+
+    def retry_failed(self) -> int:
+        """Put failed deliveries back in the queue; returns how many."""
+        with self.transaction() as c:
+            cur = c.execute(
+                "UPDATE alerts SET status = 'pending', next_at = 0 WHERE status = 'failed'"
+            )
+            return cur.rowcount
 
     def check(self) -> list[str]:
         """Integrity problems: SQLite's own check, and documents missing paragraphs."""

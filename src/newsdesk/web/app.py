@@ -46,6 +46,7 @@ from newsdesk.store.base import DocumentFilter, Store, list_with_reposts
 from newsdesk.store.pool import StorePool
 from newsdesk.text.embed import CachingEmbedder, get_embedder
 from newsdesk.text.segment import search_tokens
+from newsdesk.web import feeds
 from newsdesk.web import limits as budget
 from newsdesk.web.jobs import Jobs
 from newsdesk.web.limits import LimitMiddleware, Limits
@@ -195,6 +196,7 @@ def cite_url(doc_id: str, citations: list[int], claim: str) -> str:
 
 
 env.globals["cite_url"] = cite_url
+feeds.register(env, cite_url)
 
 
 # --- API models ----------------------------------------------------------------------------
@@ -547,6 +549,8 @@ def create_app(
         if live is not None:
             run["progress"] = {"stage": live.stage, "done": live.done, "total": live.total}
         return run
+
+    feeds.add_routes(app, web)  # Atom feeds, change sets, timelines (web/feeds.py)
 
     # --- API: summaries --------------------------------------------------------------------
 

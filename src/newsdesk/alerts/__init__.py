@@ -1,0 +1,36 @@
+"""Alerts: rules in the topic file, channels configured outside it, an outbox in the store."""
+
+from __future__ import annotations
+
+from newsdesk.alerts.channels import (
+    Channel,
+    DingTalkChannel,
+    EmailChannel,
+    FeishuChannel,
+    SlackChannel,
+    WebhookChannel,
+    WeComChannel,
+    channel_types,
+    load_channels,
+)
+from newsdesk.alerts.conditions import AlertRule, Spike, When, evaluate
+from newsdesk.alerts.outbox import DeliveryReport, deliver_pending, enqueue
+
+__all__ = [
+    "AlertRule",
+    "Channel",
+    "DeliveryReport",
+    "DingTalkChannel",
+    "EmailChannel",
+    "FeishuChannel",
+    "SlackChannel",
+    "Spike",
+    "WeComChannel",
+    "WebhookChannel",
+    "When",
+    "channel_types",
+    "deliver_pending",
+    "enqueue",
+    "evaluate",
+    "load_channels",
+]
