@@ -128,7 +128,7 @@ def test_a_killed_run_is_marked_failed_at_the_next_start_and_leaves_no_temp_file
     )
     assert done.returncode == 0, done.stderr
     out = tmp_path / "out"
-    assert sorted(p.suffix for p in out.iterdir()) == [".html", ".json", ".md", ".txt"]
+    assert sorted(p.suffix for p in out.iterdir()) == [".atom", ".html", ".json", ".md", ".txt"]
 
 
 @pytest.mark.parametrize(
@@ -227,7 +227,7 @@ def test_an_unexpected_error_in_a_run_fails_it(
 ) -> None:
     topic = load_topic(topic_file(tmp_path))
 
-    def broken(*_: Any) -> Any:
+    def broken(*_: Any, **__: Any) -> Any:
         raise ZeroDivisionError("a bug")
 
     monkeypatch.setattr(workflow, "select", broken)
@@ -282,10 +282,10 @@ def test_watch_logs_a_topic_that_fails_unexpectedly_or_on_its_model_and_runs_the
     buggy = good.model_copy(update={"name": "buggy"})
     real_select = workflow.select
 
-    def select(store: Store, topic: Any) -> Any:
+    def select(store: Store, topic: Any, **options: Any) -> Any:
         if topic.name == "buggy":
             raise KeyError("a bug")
-        return real_select(store, topic)
+        return real_select(store, topic, **options)
 
     monkeypatch.setattr(workflow, "select", select)
     monkeypatch.delenv("NEWSDESK_MODEL", raising=False)
