@@ -217,3 +217,21 @@ def m008_run_digests(conn: sqlite3.Connection) -> None:
     # The digest a run produced (JSON): the web app shows it, and the next run
     # reuses its overview when the items have not changed.
     conn.execute("ALTER TABLE runs ADD COLUMN digest TEXT NOT NULL DEFAULT ''")
+
+
+@migration
+def m010_query_translations(conn: sqlite3.Connection) -> None:
+    # Query translations for lexical search (English topic -> Chinese words), so a
+    # repeated or saved query never loads the dictionary again.
+    run_script(
+        conn,
+        """
+        CREATE TABLE query_translations (
+            translator TEXT NOT NULL,     -- e.g. cedict-1; a new version misses the old rows
+            query TEXT NOT NULL,
+            translation TEXT NOT NULL,    -- JSON: the concepts and their Chinese words
+            created_at TEXT NOT NULL,
+            PRIMARY KEY (translator, query)
+        ) WITHOUT ROWID;
+        """,
+    )
