@@ -139,8 +139,9 @@ def main() -> None:
     tan = timed(q_tantivy, token_lists)
     emb = get_embedder()
     emb.embed(["warm up"])
-    # An English query's dictionary translation: cold (the first in a process loads
-    # CC-CEDICT), warm but uncached, then cached in the store (every later run).
+    # An English query's translation: the dictionary cold (the first in a process
+    # loads CC-CEDICT) and warm; a first uncached topic (the model, where installed);
+    # then every English query cached in the store, as in every later run.
     reverse_dictionary.cache_clear()
     t = time.perf_counter()
     translate(ENGLISH[0])
@@ -151,8 +152,9 @@ def main() -> None:
     first_query = time.perf_counter() - t
     print(
         f"English query translation: first in a process {cold * 1000:.0f} ms (loads the"
-        f" dictionary), then {warm[0]:.2f} ms uncached; a first uncached English hybrid"
-        f" ranking after that {first_query * 1000:.1f} ms"
+        f" dictionary), then {warm[0]:.2f} ms uncached; a first uncached English topic's"
+        f" hybrid ranking {first_query * 1000:.1f} ms (the local model translates it when"
+        " installed, loading on first use)"
     )
     for q in ENGLISH:
         rank(store, q, SearchOptions())  # translations now cached in the store
