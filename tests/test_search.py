@@ -204,3 +204,9 @@ def test_english_topic_matches_chinese_words_through_the_dictionary(demo: Store)
     ranking = rank(demo, "rare earth magnets", SearchOptions(limit=5))
     assert "稀土" in ranking.tokens
     assert ranking.lexical, "the translated words should match the Chinese demo articles"
+
+
+def test_no_agreement_falls_back_to_idf() -> None:
+    # A store without vectors (ingest --no-embed) measures no agreement: IDF alone ranks.
+    evidence = _evidence([("g", 30.0), ("s", 1.0)], [("s", 3.0)], weights=(4.0, 4.0))
+    assert combine_concepts(evidence, agreement=[0.0, 0.0]) == combine_concepts(evidence)

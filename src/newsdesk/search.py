@@ -317,6 +317,8 @@ def combine_concepts(
     """
     if evidence.plain is not None:
         return list(evidence.plain)
+    if agreement is not None and max(agreement, default=0.0) <= 0.0:
+        agreement = None  # nothing agrees: IDF alone, rather than every weight 0
     scores: dict[str, float] = {}
     for i, (concept, found) in enumerate(zip(evidence.concepts, evidence.lists, strict=True)):
         if not found:
@@ -354,7 +356,7 @@ def similarities(
 
 def concept_agreement(
     store: Store, evidence: LexicalEvidence, model: str, query_vector: npt.NDArray[np.float32]
-) -> list[float]:
+) -> list[float] | None:
     """Per concept: the mean cosine to the query vector of its best BM25 documents.
 
     IDF cannot tell a generic modifier from the topic: over 2011-2019 business
@@ -364,6 +366,8 @@ def concept_agreement(
     """
     tops = [[d for d, _ in found[:AGREEMENT_DOCS]] for found in evidence.lists]
     sims = similarities(store, model, query_vector, {d for t in tops for d in t})
+    if not sims:  # no vectors (ingest --no-embed): agreement cannot be measured
+        return None
     return [sum(sims.get(d, 0.0) for d in t) / len(t) if t else 0.0 for t in tops]
 
 
@@ -384,10 +388,11 @@ def concept_weights(
     weights = [c.weight**IDF_POWER for c in evidence.concepts]
     if len(evidence.concepts) > 1:
         emb = embedder or get_embedder()
-        agreement = concept_agreement(store, evidence, emb.name, emb.embed([query])[0])
-        weights = [
-            w * max(a, 0.0) ** AGREEMENT_POWER for w, a in zip(weights, agreement, strict=True)
-        ]
+        av = _translation_vector(emb, evidence, emb.embed([query])[0])
+        agreement = concept_agreement(store, evidence, emb.name, av)
+        if agreement is not None and max(agreement, default=0.0) > 0.0:
+            pairs = zip(weights, agreement, strict=True)
+            weights = [w * max(a, 0.0) ** AGREEMENT_POWER for w, a in pairs]
     total = sum(weights) or 1.0
     return [(c.words, w / total) for c, w in zip(evidence.concepts, weights, strict=True)]
 
