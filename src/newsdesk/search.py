@@ -42,6 +42,7 @@ Sort = Literal["relevance", "newest"]
 
 # Candidates taken from each ranker before fusion (and the depth of Recall@100).
 DEPTH = 100
+TIE = 1e-5  # fused scores closer than this are equal (float noise; see fuse)
 # final = trust * lexical + dense_weight * dense, each min-max normalized over
 # its candidates; trust = coverage (times TRANSLATED_TRUST for a translated
 # query). DENSE_WEIGHT is for queries longer than a topic (questions,
@@ -519,7 +520,10 @@ def fuse(
             fused[d] = den.get(d, 0.0)
         else:
             fused[d] = coverage * lex.get(d, 0.0) + dense_weight * den.get(d, 0.0)
-    return sorted(fused.items(), key=lambda kv: (-kv[1], kv[0]))
+    # Scores within TIE of each other are ties, broken by id: the float noise of
+    # numpy and of pgvector differs, and both stores must rank alike (a repost
+    # and its original have the same vector).
+    return sorted(fused.items(), key=lambda kv: (-round(kv[1] / TIE), kv[0]))
 
 
 def hybrid(
