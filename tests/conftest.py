@@ -26,6 +26,8 @@ def _isolated_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
             monkeypatch.delenv(key)
     monkeypatch.setenv("NEWSDESK_HOME", str(tmp_path / "home"))
     monkeypatch.setenv("NEWSDESK_HTTP_BACKOFF", "0.01")
+    # English queries use the dictionary: a test that wants the model's translation says so.
+    monkeypatch.setenv("NEWSDESK_QUERY_TRANSLATOR", "dictionary")
 
 
 CORPORA = (

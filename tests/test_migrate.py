@@ -49,8 +49,10 @@ def test_sqlite_to_postgresql_and_back(demo_site: DemoSite, postgres: Any, tmp_p
         migrate(source, pg)
     back = open_store(str(tmp_path / "back.db"))
     counts_back = migrate(pg, back)
-    assert {t: c[1] for t, c in counts_back.items() if t != "runs"} == {
-        t: c[0] for t, c in counts.items() if t != "runs"
+    # runs grew on pg above; the searches on pg cached their English query's translation
+    grew = ("runs", "query_translations")
+    assert {t: c[1] for t, c in counts_back.items() if t not in grew} == {
+        t: c[0] for t, c in counts.items() if t not in grew
     }
     for q in QUERIES:
         assert top(back, q) == top(source, q), q

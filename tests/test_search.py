@@ -8,9 +8,23 @@ from pathlib import Path
 import pytest
 
 from newsdesk import IngestOptions, ingest
-from newsdesk.search import SearchOptions, fuse, search, self_check
+from newsdesk.search import (
+    LexicalEvidence,
+    QueryConcept,
+    SearchOptions,
+    cached_translation,
+    combine_concepts,
+    fuse,
+    group_concepts,
+    is_topic_query,
+    rank,
+    search,
+    self_check,
+)
 from newsdesk.store import Store
 from newsdesk.text.segment import JiebaSegmenter, search_tokens
+from newsdesk.text.translate import NAME as TRANSLATOR
+from newsdesk.text.translate import translate
 
 ROOT = Path(__file__).resolve().parent.parent
 DEMO = ROOT / "examples" / "demo"
@@ -139,3 +153,60 @@ def test_approximate_index_agrees_with_exact_scan(
     assert approx[:3] == exact[:3]
     filtered = search(demo, "rare earth magnets", SearchOptions(mode="dense", language="en"))
     assert [h.doc.language for h in filtered] == ["en"]
+
+
+def test_compound_and_its_parts_are_one_concept() -> None:
+    groups = group_concepts(search_tokens("高性能稀土永磁体"))
+    assert sorted(max(g, key=len) for g in groups) == ["稀土永磁体", "高性能"]
+    magnet = next(g for g in groups if "稀土永磁体" in g)
+    assert {"稀土", "永磁体", "磁体"} <= set(magnet)
+    assert "性能" not in magnet
+    assert group_concepts(["rare", "earth", "稀土"]) == [["rare"], ["earth"], ["稀土"]]
+
+
+def _evidence(*lists: list[tuple[str, float]], weights: tuple[float, ...]) -> LexicalEvidence:
+    concepts = tuple(QueryConcept(("w",), w, True) for w in weights)
+    return LexicalEvidence(concepts, tuple(tuple(x) for x in lists), 1.0)
+
+
+def test_repeating_a_generic_concept_cannot_beat_covering_the_specific_one() -> None:
+    # "generic" matches many times in doc g (BM25 30), "specific" once in doc s (BM25 3).
+    evidence = _evidence([("g", 30.0), ("s", 1.0)], [("s", 3.0)], weights=(4.0, 4.0))
+    assert combine_concepts(evidence)[0][0] == "s"
+    # The query vector tells the topic from the modifier: agreement scales the weights.
+    assert combine_concepts(evidence, agreement=[0.05, 0.4])[0][0] == "s"
+    assert combine_concepts(evidence, agreement=[0.4, 0.0])[0][0] == "g"
+
+
+def test_topic_queries_are_told_from_questions() -> None:
+    assert is_topic_query("高性能稀土永磁体")
+    assert is_topic_query("high-performance rare earth magnets")
+    assert not is_topic_query("What is the capital of the province where the river rises?")
+    assert not is_topic_query("稀土永磁体的主要应用领域包括哪些方面以及未来发展")
+
+
+def test_dictionary_translates_english_topic_words() -> None:
+    concepts = {c.english: c for c in translate("rare earth magnets and iron ore prices")}
+    assert "稀土" in concepts["rare", "earth"].chinese
+    assert "铁矿石" in concepts["iron", "ore"].chinese
+    assert "磁铁" in concepts["magnets",].chinese  # plural found through the singular
+    assert "价格" in concepts["prices",].chinese
+    assert ("and",) not in concepts
+
+
+def test_translation_is_cached_in_the_store(store: Store) -> None:
+    first = cached_translation(store, "Rare  earth exports")
+    assert store.get_translation(TRANSLATOR, "rare earth exports") is not None
+    assert cached_translation(store, "rare earth exports") == first
+
+
+def test_english_topic_matches_chinese_words_through_the_dictionary(demo: Store) -> None:
+    ranking = rank(demo, "rare earth magnets", SearchOptions(limit=5))
+    assert "稀土" in ranking.tokens
+    assert ranking.lexical, "the translated words should match the Chinese demo articles"
+
+
+def test_no_agreement_falls_back_to_idf() -> None:
+    # A store without vectors (ingest --no-embed) measures no agreement: IDF alone ranks.
+    evidence = _evidence([("g", 30.0), ("s", 1.0)], [("s", 3.0)], weights=(4.0, 4.0))
+    assert combine_concepts(evidence, agreement=[0.0, 0.0]) == combine_concepts(evidence)

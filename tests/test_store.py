@@ -158,3 +158,13 @@ def test_filtered_vector_search_returns_every_allowed_hit(store: Store) -> None:
     unfiltered = dense_candidates(store, query, "test-model", None, 10)
     assert unfiltered[0][0] == docs[7].id
     assert len(unfiltered) == 10
+
+
+def test_query_translations_round_trip(store: Store) -> None:
+    assert store.get_translation("cedict-x", "rare earth") is None
+    store.save_translation("cedict-x", "rare earth", '[{"en": ["rare"], "zh": ["稀土"]}]')
+    store.save_translation("cedict-x", "rare earth", '[{"en": ["rare", "earth"], "zh": ["稀土"]}]')
+    assert store.get_translation("cedict-x", "rare earth") == (
+        '[{"en": ["rare", "earth"], "zh": ["稀土"]}]'
+    )
+    assert store.get_translation("cedict-y", "rare earth") is None

@@ -655,11 +655,15 @@ def eval_retrieval_cmd(
     queries: Annotated[
         int | None, typer.Option(min=1, help="Only the first N judged queries.")
     ] = None,
+    half: Annotated[
+        str | None,
+        typer.Option(help="first (the tuning half) or second (held out) of the judged queries."),
+    ] = None,
     as_json: JsonOption = False,
 ) -> None:
     """nDCG@10, Recall@10, Recall@100 and MRR@10 for lexical, dense and hybrid search."""
     with _stage("queries") as update:
-        results = evaluate_retrieval(folder, db=db, max_queries=queries, progress=update)
+        results = evaluate_retrieval(folder, db=db, max_queries=queries, half=half, progress=update)
     if as_json:
         _print_json(results)
         return
@@ -671,6 +675,47 @@ def eval_retrieval_cmd(
     for method, figures in results.items():
         table.add_row(method, *(f"{figures[m]:.4f}" for m in metrics))
     out.print(table)
+
+
+@eval_app.command("topics")
+def eval_topics_cmd(
+    file: Annotated[Path, typer.Argument(help="Topic file (eval/topics.json).")],
+    db: DbOption = None,
+    split: Annotated[
+        list[str] | None,
+        typer.Option(help="Splits to run: dev (to tune on), heldout (run at the end)."),
+    ] = None,
+    mode: Annotated[str, typer.Option(help="hybrid, lexical or dense.")] = "hybrid",
+    as_json: JsonOption = False,
+) -> None:
+    """precision@20 and nDCG@20 per language of topic queries, judged by the file's rule."""
+    from newsdesk.eval.topics import evaluate as evaluate_topics
+    from newsdesk.eval.topics import load_topics
+
+    if mode not in ("hybrid", "lexical", "dense"):
+        raise typer.BadParameter("expected hybrid, lexical or dense", param_hint="--mode")
+    topic_set = load_topics(file)
+    store = _store(db)
+    with _stage("topics") as update:
+        results = evaluate_topics(
+            store,
+            topic_set,
+            splits=split or ["dev"],
+            mode=cast(Mode, mode),
+            progress=update,
+        )
+    store.close()
+    if as_json:
+        _print_json(results)
+        return
+    for lang, row in results["summary"].items():
+        out.print(
+            f"{lang}: precision@20 {row['precision@20']:.3f} · nDCG@20 {row['ndcg@20']:.3f}"
+            f" · {row['topics']} topics",
+            markup=False,
+        )
+    for t in results["topics"]:
+        out.print(f"  {t['id']} {t['query']}: P@20 {t['precision@20']:.2f}", markup=False)
 
 
 @eval_app.command("dedup")

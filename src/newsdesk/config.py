@@ -163,6 +163,13 @@ SETTINGS: tuple[Setting, ...] = (
     ),
     Setting("llm_concurrency", "4", "NEWSDESK_LLM_CONCURRENCY", "Model calls in flight at most."),
     Setting(
+        "query_translator",
+        "auto",
+        "NEWSDESK_QUERY_TRANSLATOR",
+        "How English queries reach Chinese news: auto (the local model for topic-short queries"
+        " when installed, else CC-CEDICT), dictionary (CC-CEDICT only) or off.",
+    ),
+    Setting(
         "glossary",
         "",
         "NEWSDESK_GLOSSARY",

@@ -14,6 +14,8 @@ and is ranked by the vectors alone.
 
 from __future__ import annotations
 
+import contextlib
+import json
 import math
 import re
 from collections.abc import Collection, Sequence
@@ -24,23 +26,51 @@ from typing import Any, Literal
 import numpy as np
 import numpy.typing as npt
 
+from newsdesk import config
+from newsdesk.errors import ConfigError, ModelError, StoreError
 from newsdesk.model import Document, Hit
 from newsdesk.store.base import DocumentFilter, Store
 from newsdesk.text.embed import Embedder, get_embedder
 from newsdesk.text.lang import detect_language
 from newsdesk.text.segment import Segmenter, search_tokens
+from newsdesk.text.translate import MODEL_NAME as MODEL_TRANSLATOR
+from newsdesk.text.translate import NAME as TRANSLATOR
+from newsdesk.text.translate import Concept, model_available, model_translate, translate
 
 Mode = Literal["hybrid", "lexical", "dense"]
 Sort = Literal["relevance", "newest"]
 
 # Candidates taken from each ranker before fusion (and the depth of Recall@100).
 DEPTH = 100
-# final = coverage * lexical + DENSE_WEIGHT * dense, each min-max normalized
-# over its candidates. Chosen with bench/tune_fusion.py on the first half of the
+TIE = 1e-5  # fused scores closer than this are equal (float noise; see fuse)
+# final = trust * lexical + dense_weight * dense, each min-max normalized over
+# its candidates; trust = coverage (times TRANSLATED_TRUST for a translated
+# query). DENSE_WEIGHT is for queries longer than a topic (questions,
+# summaries); chosen with bench/tune_fusion.py on the first half of the
 # cmrc2018 and finna queries: the smallest weight whose gain over the better
 # single ranker, on the worse of the two sets, is within 0.001 of the best
 # weight's; the second halves are held out (README has the figures).
 DENSE_WEIGHT = 0.1
+# A short topic query (at most SHORT_HAN Han characters and SHORT_WORDS Latin
+# words: the analyst topics of issue 16) says little for BM25 to go on
+# (高性能稀土永磁体 is two concepts), and the vectors rank its topic well: it gets
+# SHORT_DENSE_WEIGHT (tuned with IDF_POWER, below); the limits are the
+# topic shape of eval/topics.json, not tuned.
+SHORT_HAN = 10
+SHORT_WORDS = 6
+SHORT_DENSE_WEIGHT = 0.25
+# Dictionary words are a guess at what the user meant (price -> 价格, 价钱,
+# 物价): a translated query trusts its lexical side this much less (tuned
+# with IDF_POWER, below: 0.1 beat 0.05 and 0.25 on the XQuAD tuning half).
+TRANSLATED_TRUST = 0.1
+# The same for a topic the bundled model translated (房地产市场监管政策 for
+# "property market regulation policy"): closer to what the user meant (tuned
+# with IDF_POWER, below: 1.0 beat 0.5 on the English dev topics).
+MODEL_TRUST = 1.0
+# The vector a model-translated topic's concept agreement is measured with: the
+# English query's ("query"), its Chinese translation's ("translation") or their
+# normalized sum ("both"). Chosen on the English dev topics (README).
+TRANSLATED_VECTOR = "translation"
 # Above this many vectors a faiss HNSW index answers dense queries; below it an
 # exact numpy scan is as fast and exact. Measured with bench/dense_bench.py.
 FAISS_MIN_VECTORS = 100_000
@@ -89,33 +119,291 @@ class Ranking:
 # the ranking, but scoring their long posting lists dominated query time
 # (中国 occurs in 45% of the corpora: 47 ms of a 55 ms query).
 COMMON_WORD_SHARE = 0.2
+# A concept's weight is IDF**IDF_POWER times its agreement with the query
+# vector (the mean cosine of its AGREEMENT_DOCS best BM25 documents) to
+# AGREEMENT_POWER. These and SHORT_DENSE_WEIGHT, TRANSLATED_TRUST and
+# MODEL_TRUST were chosen together by bench/tune_fusion.py's grid on tuning
+# data only (dev topics, first halves of cmrc2018, FinNA and XQuAD en->zh):
+# the best mean of Chinese and English dev precision@20 and XQuAD nDCG@10 among
+# the settings that keep cmrc2018 and FinNA within 0.003 of the old ranking.
+# Agreement 0 gave Chinese dev precision 0.74-0.83, 2 gave 0.93 (README).
+IDF_POWER = 1.0
+AGREEMENT_POWER = 2.0
+AGREEMENT_DOCS = 10  # the first page of a concept's BM25 list; not tuned
+# Chinese words kept per translated English concept: the ones the index holds
+# most often among the dictionary's headwords ("price" -> 价格, 价钱, 物价).
+TRANSLATIONS_PER_CONCEPT = 3
+
+
+@dataclass(frozen=True, slots=True)
+class QueryConcept:
+    """One concept of a query: index words, any of which expresses it, and its weight."""
+
+    words: tuple[str, ...]
+    weight: float  # IDF of the concept's own word (the compound, or the most common translation)
+    present: bool  # whether any of its words is indexed
+    translated: str = ""  # "dictionary" or "model" when its words are a translation
+
+
+@dataclass(frozen=True, slots=True)
+class LexicalEvidence:
+    """The query's concepts and each one's BM25 candidates (empty when skipped)."""
+
+    concepts: tuple[QueryConcept, ...]
+    lists: tuple[tuple[tuple[str, float], ...], ...]
+    coverage: float
+    # A question's or a summary's one BM25 list over all its words (see lexical_evidence).
+    plain: tuple[tuple[str, float], ...] | None = None
+    translation: str = ""  # the model's Chinese for an English topic, searched in its place
+
+    @property
+    def translated(self) -> str:
+        """How the query's words were translated: "dictionary", "model" or "" (not at all)."""
+        return next((c.translated for c in self.concepts if c.translated), "")
+
+
+def group_concepts(tokens: Sequence[str]) -> list[list[str]]:
+    """Search-mode words grouped by the longest word each is part of.
+
+    jieba's search mode emits a compound and its parts (高性能 -> 高性, 性能,
+    高性能); counting each part as a query word counts one concept several
+    times. Each word no other Han query word contains names a concept; the
+    words inside it are its alternatives. Latin words are concepts of their own.
+    """
+    words = list(dict.fromkeys(tokens))
+    han = [w for w in words if not w.isascii()]
+    groups = []
+    for w in words:
+        if w.isascii():
+            groups.append([w])
+        elif not any(w != o and w in o for o in han):
+            groups.append([o for o in han if o in w])
+    return groups
+
+
+def _idf(total: int, n: int) -> float:
+    return math.log(1 + (total - n + 0.5) / (n + 0.5))
+
+
+def query_concepts(
+    store: Store, query: str, segmenter: Segmenter | None = None
+) -> tuple[list[QueryConcept], int, dict[str, int], str]:
+    """The concepts of ``query`` with their weights, the index size, the words' frequencies
+    and the model's Chinese translation ("" when none).
+
+    An English query is translated (text/translate.py, cached in the store): a
+    topic-short one by the bundled model when it is installed, whose Chinese is
+    then segmented like a Chinese query; any other by the dictionary, whose
+    concepts carry their English words and their Chinese headwords.
+    """
+    text, by_model = query, False
+    translated: list[tuple[list[str], tuple[str, ...], tuple[str, ...]]] = []
+    translator = config.get("query_translator")
+    if translator != "off" and detect_language(query) == "en":
+        chinese = None
+        if translator == "auto" and is_topic_query(query) and model_available():
+            chinese = cached_model_translation(store, query)
+        if chinese:
+            text, by_model = chinese, True
+        else:
+            for c in cached_translation(store, query):
+                english = [t for w in c.english for t in search_tokens(w, segmenter)]
+                translated.append((english, c.chinese, c.head))
+    groups = [] if translated else group_concepts(search_tokens(text, segmenter))
+    candidates = {w for g in groups for w in g}
+    candidates |= {w for e, zh, hd in translated for w in (*e, *zh, *hd)}
+    total, df = store.document_frequencies(sorted(candidates)) if candidates else (0, {})
+    concepts = []
+    for g in groups:
+        present = [w for w in g if df.get(w, 0) > 0]
+        n = df.get(max(g, key=len), 0) or max((df[w] for w in present), default=0)
+        kind = "model" if by_model else ""
+        concepts.append(QueryConcept(tuple(present), _idf(total, n), bool(present), kind))
+    for english, zh, head in translated:
+        chosen = _most_indexed([*zh, *head], df)
+        present = [w for w in english if df.get(w, 0) > 0] + chosen
+        # Over Chinese news an English word's frequency says little: weigh by the Chinese.
+        n = max((df[w] for w in chosen or present), default=0)
+        kind = "dictionary" if chosen else ""
+        concepts.append(QueryConcept(tuple(present), _idf(total, n), bool(present), kind))
+    return concepts, total, df, text if by_model else ""
+
+
+def _most_indexed(words: Sequence[str], df: dict[str, int]) -> list[str]:
+    found = sorted((w for w in words if df.get(w, 0) > 0), key=lambda w: -df[w])
+    return found[:TRANSLATIONS_PER_CONCEPT]
+
+
+def cached_translation(store: Store, query: str) -> list[Concept]:
+    """The dictionary translation of an English query, from the store's cache when there."""
+    key = " ".join(query.lower().split())
+    cached = store.get_translation(TRANSLATOR, key)
+    if cached is not None:
+        return [
+            Concept(tuple(c["en"]), tuple(c["zh"]), tuple(c["head"])) for c in json.loads(cached)
+        ]
+    concepts = translate(key)
+    value = [{"en": c.english, "zh": c.chinese, "head": c.head} for c in concepts]
+    with contextlib.suppress(StoreError):  # a read-only store still searches
+        store.save_translation(TRANSLATOR, key, json.dumps(value, ensure_ascii=False))
+    return concepts
+
+
+def cached_model_translation(store: Store, query: str) -> str | None:
+    """The bundled model's Chinese for an English topic, cached; None when the model fails."""
+    key = " ".join(query.lower().split())
+    cached = store.get_translation(MODEL_TRANSLATOR, key)
+    if cached is not None:
+        return str(json.loads(cached)["chinese"]) or None
+    try:
+        chinese = model_translate(key)
+    except (ConfigError, ModelError):  # no usable model: the dictionary answers instead
+        return None
+    with contextlib.suppress(StoreError):
+        value = json.dumps({"chinese": chinese}, ensure_ascii=False)
+        store.save_translation(MODEL_TRANSLATOR, key, value)
+    return chinese or None
+
+
+def lexical_evidence(
+    store: Store, query: str, flt: DocumentFilter, depth: int, segmenter: Segmenter | None = None
+) -> LexicalEvidence:
+    """Each concept's BM25 candidates, and the lexical coverage of the query.
+
+    Coverage is the share of the query's IDF mass carried by concepts that occur
+    in the index at all: 1 when every concept is indexed, 0 for an English
+    query over Chinese documents that the dictionary cannot translate.
+    """
+    concepts, total, df, translation = query_concepts(store, query, segmenter)
+    if total == 0 or not concepts:
+        return LexicalEvidence(tuple(concepts), tuple(() for _ in concepts), 0.0)
+    mass = sum(c.weight for c in concepts)
+    coverage = sum(c.weight for c in concepts if c.present) / mass if mass else 0.0
+
+    def common(c: QueryConcept) -> bool:
+        return all(df.get(w, 0) > COMMON_WORD_SHARE * total for w in c.words)
+
+    rare_exists = any(c.present and not common(c) for c in concepts)
+    if not is_topic_query(query) and not any(c.translated for c in concepts):
+        # A question or a one-line summary: plain BM25 over all its words, as tuned
+        # on cmrc2018 and FinNA (grouping them into concepts cost FinNA 0.007 nDCG@10).
+        words = list(dict.fromkeys(search_tokens(query, segmenter)))
+        weights = {w: _idf(total, df.get(w, 0)) for w in words}
+        coverage = sum(v for w, v in weights.items() if df.get(w, 0)) / sum(weights.values())
+        rare = [w for w in words if 0 < df.get(w, 0) <= COMMON_WORD_SHARE * total]
+        query_words = rare or [w for w in words if df.get(w, 0) > 0]
+        plain = tuple(store.lexical_search(query_words, flt, depth)) if query_words else ()
+        return LexicalEvidence(tuple(concepts), tuple(() for _ in concepts), coverage, plain)
+    lists = tuple(
+        tuple(store.lexical_search(c.words, flt, depth))
+        if c.present and not (rare_exists and common(c))
+        else ()
+        for c in concepts
+    )
+    return LexicalEvidence(tuple(concepts), lists, coverage, None, translation)
+
+
+def combine_concepts(
+    evidence: LexicalEvidence,
+    agreement: Sequence[float] | None = None,
+    idf_power: float = IDF_POWER,
+    agreement_power: float = AGREEMENT_POWER,
+) -> list[tuple[str, float]]:
+    """One lexical score per document: concept scores (each at most 1) weighted by IDF.
+
+    Each concept's BM25 is scaled to [0, 1] over its candidates, so repeating a
+    generic concept cannot outscore covering a specific one. ``agreement`` (see
+    ``concept_agreement``) scales each concept's weight by how well its best
+    documents match the whole query's vector.
+    """
+    if evidence.plain is not None:
+        return list(evidence.plain)
+    if agreement is not None and max(agreement, default=0.0) <= 0.0:
+        agreement = None  # nothing agrees: IDF alone, rather than every weight 0
+    scores: dict[str, float] = {}
+    for i, (concept, found) in enumerate(zip(evidence.concepts, evidence.lists, strict=True)):
+        if not found:
+            continue
+        top = found[0][1] or 1.0
+        w = concept.weight**idf_power
+        if agreement is not None:
+            w *= max(agreement[i], 0.0) ** agreement_power
+        for d, s in found:
+            scores[d] = scores.get(d, 0.0) + w * s / top
+    return sorted(scores.items(), key=lambda kv: (-kv[1], kv[0]))
+
+
+_ROWS: dict[tuple[str, str], tuple[int, dict[str, int]]] = {}
+
+
+def similarities(
+    store: Store, model: str, query_vector: npt.NDArray[np.float32], doc_ids: Collection[str]
+) -> dict[str, float]:
+    """Cosine of the query vector with each of these documents' stored vectors."""
+    ids, matrix = store.vectors(model)
+    key = (store.location, model)
+    cached = _ROWS.get(key)
+    if cached is None or cached[0] != id(matrix):
+        cached = (id(matrix), {d: i for i, d in enumerate(ids)})
+        _ROWS.clear()
+        _ROWS[key] = cached
+    rows = cached[1]
+    found = [d for d in doc_ids if d in rows]
+    if not found:
+        return {}
+    sims = matrix[[rows[d] for d in found]] @ query_vector
+    return dict(zip(found, (float(x) for x in sims), strict=True))
+
+
+def concept_agreement(
+    store: Store, evidence: LexicalEvidence, model: str, query_vector: npt.NDArray[np.float32]
+) -> list[float] | None:
+    """Per concept: the mean cosine to the query vector of its best BM25 documents.
+
+    IDF cannot tell a generic modifier from the topic: over 2011-2019 business
+    news 高性能 (36 documents) is rarer than 稀土 (58). The query's vector can:
+    the documents that 高性能 alone finds (glass fibre, servers) lie far from
+    高性能稀土永磁体, the ones 稀土 finds lie close.
+    """
+    tops = [[d for d, _ in found[:AGREEMENT_DOCS]] for found in evidence.lists]
+    sims = similarities(store, model, query_vector, {d for t in tops for d in t})
+    if not sims:  # no vectors (ingest --no-embed): agreement cannot be measured
+        return None
+    return [sum(sims.get(d, 0.0) for d in t) / len(t) if t else 0.0 for t in tops]
+
+
+def concept_weights(
+    store: Store,
+    query: str,
+    *,
+    segmenter: Segmenter | None = None,
+    embedder: Embedder | None = None,
+) -> list[tuple[tuple[str, ...], float]]:
+    """The query's concepts (their index words) with the weights ranking gives them, summing to 1.
+
+    The weights are those of ``combine_concepts`` in hybrid search: IDF, times
+    the agreement of each concept's best documents with the query vector, so a
+    topic run judges a story by the concepts search ranks it by.
+    """
+    evidence = lexical_evidence(store, query, DocumentFilter(), DEPTH, segmenter)
+    weights = [c.weight**IDF_POWER for c in evidence.concepts]
+    if len(evidence.concepts) > 1:
+        emb = embedder or get_embedder()
+        av = _translation_vector(emb, evidence, emb.embed([query])[0])
+        agreement = concept_agreement(store, evidence, emb.name, av)
+        if agreement is not None and max(agreement, default=0.0) > 0.0:
+            pairs = zip(weights, agreement, strict=True)
+            weights = [w * max(a, 0.0) ** AGREEMENT_POWER for w, a in pairs]
+    total = sum(weights) or 1.0
+    return [(c.words, w / total) for c, w in zip(evidence.concepts, weights, strict=True)]
 
 
 def lexical_candidates(
-    store: Store, tokens: Sequence[str], flt: DocumentFilter, depth: int
+    store: Store, query: str, flt: DocumentFilter, depth: int, segmenter: Segmenter | None = None
 ) -> tuple[list[tuple[str, float]], float]:
-    """BM25 candidates for the query words, and the lexical coverage of the query.
-
-    Coverage is the share of the query's IDF mass carried by words that occur
-    in the index at all: 1 when every word is indexed, 0 for an English query
-    over Chinese documents.
-    """
-    words = list(dict.fromkeys(tokens))
-    if not words:
-        return [], 0.0
-    total, df = store.document_frequencies(words)
-    if total == 0:
-        return [], 0.0
-
-    def idf(n: int) -> float:
-        return math.log(1 + (total - n + 0.5) / (n + 0.5))
-
-    weights = {t: idf(df.get(t, 0)) for t in words}
-    present = sum(w for t, w in weights.items() if df.get(t, 0) > 0)
-    coverage = present / sum(weights.values()) if weights else 0.0
-    rare = [t for t in words if 0 < df.get(t, 0) <= COMMON_WORD_SHARE * total]
-    query = rare or [t for t in words if df.get(t, 0) > 0]
-    return store.lexical_search(query, flt, depth), coverage
+    """Lexical candidates for ``query`` (concept-weighted BM25) and its coverage."""
+    evidence = lexical_evidence(store, query, flt, depth, segmenter)
+    return combine_concepts(evidence)[:depth], evidence.coverage
 
 
 _HNSW: dict[tuple[str, str, int, int], Any] = {}
@@ -178,6 +466,29 @@ def dense_candidates(
     return [(ids[i], float(scores[i])) for i in top if np.isfinite(scores[i])]
 
 
+_HAN = re.compile(r"[\u3400-\u9fff]")
+_LATIN = re.compile(r"[A-Za-z0-9]+")
+
+
+def is_topic_query(query: str) -> bool:
+    """Whether ``query`` is topic-short (SHORT_HAN Han characters, SHORT_WORDS Latin words)."""
+    return len(_HAN.findall(query)) <= SHORT_HAN and len(_LATIN.findall(query)) <= SHORT_WORDS
+
+
+def fusion_weights(
+    evidence: LexicalEvidence,
+    query: str,
+    short_dense_weight: float = SHORT_DENSE_WEIGHT,
+    translated_trust: float = TRANSLATED_TRUST,
+    model_trust: float = MODEL_TRUST,
+) -> tuple[float, float]:
+    """(lexical trust, dense weight) for this query: see DENSE_WEIGHT and its neighbours."""
+    kind = evidence.translated
+    factor = translated_trust if kind == "dictionary" else model_trust if kind == "model" else 1.0
+    trust = evidence.coverage * factor
+    return trust, short_dense_weight if is_topic_query(query) else DENSE_WEIGHT
+
+
 def _normalize(pairs: Sequence[tuple[str, float]]) -> dict[str, float]:
     if not pairs:
         return {}
@@ -209,7 +520,47 @@ def fuse(
             fused[d] = den.get(d, 0.0)
         else:
             fused[d] = coverage * lex.get(d, 0.0) + dense_weight * den.get(d, 0.0)
-    return sorted(fused.items(), key=lambda kv: (-kv[1], kv[0]))
+    # Scores within TIE of each other are ties, broken by id: the float noise of
+    # numpy and of pgvector differs, and both stores must rank alike (a repost
+    # and its original have the same vector).
+    return sorted(fused.items(), key=lambda kv: (-round(kv[1] / TIE), kv[0]))
+
+
+def hybrid(
+    query: str,
+    evidence: LexicalEvidence,
+    lexical: Sequence[tuple[str, float]],
+    dense: Sequence[tuple[str, float]],
+    languages: dict[str, str],
+    short_dense_weight: float = SHORT_DENSE_WEIGHT,
+    translated_trust: float = TRANSLATED_TRUST,
+    model_trust: float = MODEL_TRUST,
+) -> list[tuple[str, float]]:
+    """The fused ranking: query-dependent weights, and the vector alone where words cannot reach.
+
+    Documents in a language the query's words cannot match (not the query's,
+    nor Chinese for a translated English query) are ranked by their vector.
+    """
+    trust, dense_weight = fusion_weights(
+        evidence, query, short_dense_weight, translated_trust, model_trust
+    )
+    reach = {detect_language(query)} | ({"zh"} if evidence.translated else set())
+    other = {d for d, lang in languages.items() if lang not in reach}
+    return fuse(lexical, dense, trust, dense_weight, other_language=other)
+
+
+def _translation_vector(
+    emb: Embedder, evidence: LexicalEvidence, qv: npt.NDArray[np.float32]
+) -> npt.NDArray[np.float32]:
+    """The vector concept agreement is measured with (see TRANSLATED_VECTOR)."""
+    if not evidence.translation or TRANSLATED_VECTOR == "query":
+        return qv
+    zh: npt.NDArray[np.float32] = emb.embed([evidence.translation])[0]
+    if TRANSLATED_VECTOR == "translation":
+        return zh
+    both = qv + zh
+    out: npt.NDArray[np.float32] = (both / (np.linalg.norm(both) or 1.0)).astype(np.float32)
+    return out
 
 
 def rank(
@@ -220,35 +571,41 @@ def rank(
     segmenter: Segmenter | None = None,
     embedder: Embedder | None = None,
     depth: int = DEPTH,
+    query_vector: npt.NDArray[np.float32] | None = None,
 ) -> Ranking:
     """Rank documents for ``query`` (no documents loaded): the core of ``search``."""
-    tokens = search_tokens(query, segmenter)
     flt = options.filter()
     lexical: list[tuple[str, float]] = []
     dense: list[tuple[str, float]] = []
-    coverage = 0.0
+    evidence = LexicalEvidence((), (), 0.0)
+    agreement: list[float] | None = None
     if options.mode in ("hybrid", "lexical"):
-        lexical, coverage = lexical_candidates(store, tokens, flt, depth)
+        evidence = lexical_evidence(store, query, flt, depth, segmenter)
     if options.mode in ("hybrid", "dense"):
         emb = embedder or get_embedder()
-        qv = emb.embed([query])[0]
+        qv = query_vector if query_vector is not None else emb.embed([query])[0]
         dense = dense_candidates(store, qv, emb.name, flt if options.filtered else None, depth)
+        if options.mode == "hybrid" and len(evidence.concepts) > 1:
+            # A translated topic's concepts are Chinese words: judge them by the
+            # Chinese's vector (USE places "Tencent" far from 腾讯 news).
+            av = _translation_vector(emb, evidence, qv)
+            agreement = concept_agreement(store, evidence, emb.name, av)
+    lexical = combine_concepts(evidence, agreement)[:depth]
     if options.mode == "lexical":
         fused = lexical
     elif options.mode == "dense":
         fused = dense
     else:
-        query_language = detect_language(query)
         languages = store.languages([d for d, _ in dense])
-        other = {d for d, lang in languages.items() if lang != query_language}
-        fused = fuse(lexical, dense, coverage, other_language=other)
+        fused = hybrid(query, evidence, lexical, dense, languages)
+    words = [w for c in evidence.concepts for w in c.words] or search_tokens(query, segmenter)
     return Ranking(
         ids=[d for d, _ in fused],
         scores=[s for _, s in fused],
         lexical=lexical,
         dense=dense,
-        coverage=coverage,
-        tokens=tokens,
+        coverage=evidence.coverage,
+        tokens=list(dict.fromkeys(words)),
     )
 
 

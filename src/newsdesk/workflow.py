@@ -10,7 +10,6 @@ cached brief, records the run, and writes the digest atomically.
 from __future__ import annotations
 
 import json
-import math
 import os
 import signal
 import tempfile
@@ -33,11 +32,10 @@ from newsdesk.ingest.pipeline import IngestOptions, ingest
 from newsdesk.model import Alert, ChangeSet, Document, Timeline
 from newsdesk.overview import Overview, make_overview
 from newsdesk.runs import failure_message, owned_run
-from newsdesk.search import SearchOptions, search
+from newsdesk.search import SearchOptions, concept_weights, search
 from newsdesk.store.base import Store
 from newsdesk.summarize import SummaryOptions, model_for, summarize
 from newsdesk.summarize.schema import Summary
-from newsdesk.text.segment import search_tokens
 
 
 class Outputs(BaseModel):
@@ -143,32 +141,28 @@ CANDIDATES_PER_QUERY = 50
 MENTIONS = 2  # mentions of a query word that make it count in full
 
 
-def query_weights(store: Store, query: str) -> dict[str, float]:
-    """The IDF weight of each word that says what a query is about."""
-    words = search_tokens(query)
-    # A compound and its parts are both tokens (稀土永磁体, 永磁, 磁体): weigh the
-    # parts, since a story may write the compound another way.
-    parts = sorted({w for w in words if not any(w != o and o in w for o in words)} or set(words))
-    total, df = store.document_frequencies(parts)
-    return {w: math.log(1 + (total - df.get(w, 0) + 0.5) / (df.get(w, 0) + 0.5)) for w in parts}
+def query_weights(store: Store, query: str) -> dict[tuple[str, ...], float]:
+    """The weight of each concept of a query (its index words), as hybrid search weighs it."""
+    return dict(concept_weights(store, query))
 
 
-def relevance(weights: dict[str, float], doc: Document) -> float:
-    """Share of the query's IDF weight carried by words that occur in the document.
+def relevance(weights: dict[tuple[str, ...], float], doc: Document) -> float:
+    """Share of the query's concept weight carried by concepts that occur in the document.
 
     Absolute, unlike search scores (normalized within one result list), so one
     threshold means the same for every query: a story is on topic when it
-    contains most of what makes a query specific (稀土 and 出口管制, not 中国).
-    A word counts in full once it is in the title or twice in the body: a
-    passing mention (稀土 once in a war report) is half a match.
+    contains most of what makes a query specific (稀土 and 出口管制, not 中国;
+    稀土 of 高性能稀土永磁体, not 高性能). A concept counts in full once one of
+    its words is in the title or its words occur twice in the body: a passing
+    mention (稀土 once in a war report) is half a match.
     """
     if not weights:
         return 0.0
     title, body = doc.title.lower(), doc.text.lower()
-    found = sum(
-        weight * min(1.0, (body.count(w) + MENTIONS * (w in title)) / MENTIONS)
-        for w, weight in weights.items()
-    )
+    found = 0.0
+    for words, weight in weights.items():
+        mentions = sum(body.count(w) for w in words) + MENTIONS * any(w in title for w in words)
+        found += weight * min(1.0, mentions / MENTIONS)
     return found / (sum(weights.values()) or 1.0)
 
 

@@ -18,11 +18,9 @@ from pathlib import Path
 from newsdesk.errors import ConfigError
 from newsdesk.eval.metrics import score_run
 from newsdesk.ingest.pipeline import IngestOptions, ingest
-from newsdesk.search import DEPTH, dense_candidates, fuse, lexical_candidates
+from newsdesk.search import SearchOptions, rank
 from newsdesk.store import Store, open_store
-from newsdesk.store.base import DocumentFilter
 from newsdesk.text.embed import Embedder, get_embedder
-from newsdesk.text.segment import search_tokens
 
 METHODS = ("lexical", "dense", "hybrid")
 
@@ -56,6 +54,16 @@ def load_beir(folder: Path) -> BeirSet:
     return BeirSet(corpus, queries, dict(qrels))
 
 
+def split_half(queries: list[str], half: str | None) -> list[str]:
+    """The first or second half of ``queries`` (all of them when ``half`` is None)."""
+    if half is None:
+        return queries
+    if half not in ("first", "second"):
+        raise ConfigError(f"half must be first or second, not {half!r}")
+    middle = len(queries) // 2
+    return queries[:middle] if half == "first" else queries[middle:]
+
+
 def build_store(beir: BeirSet, db: str | None, embedder: Embedder) -> Store:
     """Ingest the corpus into ``db`` (a temporary file when None); reuses a filled store."""
     target = db or str(Path(tempfile.mkdtemp(prefix="newsdesk-eval-")) / "eval.db")
@@ -72,10 +80,15 @@ def evaluate(
     *,
     db: str | None = None,
     max_queries: int | None = None,
+    half: str | None = None,
     embedder: Embedder | None = None,
     progress: Callable[[int, int], None] | None = None,
 ) -> dict[str, dict[str, float]]:
-    """nDCG@10, Recall@10, Recall@100 and MRR@10 for each method, keyed by method."""
+    """nDCG@10, Recall@10, Recall@100 and MRR@10 for each method, keyed by method.
+
+    ``half`` is "first" (the tuning half of bench/tune_fusion.py) or "second"
+    (held out from tuning): the judged queries in file order, split in two.
+    """
     beir = load_beir(folder)
     emb = embedder or get_embedder()
     store = build_store(beir, db, emb)
@@ -87,16 +100,14 @@ def evaluate(
                 doc_id = store.doc_id_for_origin(f"{beir.corpus.name}#{beir_id}")
                 if doc_id:
                     to_beir[doc_id].append(beir_id)
-    judged = [q for q in beir.queries if q in beir.qrels][:max_queries]
+    judged = split_half([q for q in beir.queries if q in beir.qrels], half)[:max_queries]
     vectors = emb.embed([beir.queries[q] for q in judged])
     runs: dict[str, dict[str, list[str]]] = {m: {} for m in METHODS}
-    everything = DocumentFilter()
+    hybrid = SearchOptions(mode="hybrid")
     for i, (qid, qv) in enumerate(zip(judged, vectors, strict=True)):
-        tokens = search_tokens(beir.queries[qid])
-        lexical, coverage = lexical_candidates(store, tokens, everything, DEPTH)
-        dense = dense_candidates(store, qv, emb.name, None, DEPTH)
-        hybrid = fuse(lexical, dense, coverage)
-        for method, ranked in zip(METHODS, (lexical, dense, hybrid), strict=True):
+        r = rank(store, beir.queries[qid], hybrid, embedder=emb, query_vector=qv)
+        fused = list(zip(r.ids, r.scores, strict=True))
+        for method, ranked in zip(METHODS, (r.lexical, r.dense, fused), strict=True):
             runs[method][qid] = [b for d, _ in ranked for b in to_beir.get(d, [])]
         if progress:
             progress(i + 1, len(judged))

@@ -87,6 +87,7 @@ TABLES: dict[str, tuple[str, ...]] = {
         "next_at",
         "sent_at",
     ),
+    "query_translations": ("translator", "query", "translation", "created_at"),
 }
 
 
@@ -220,6 +221,14 @@ class Store(Protocol):
 
     def save_summary(self, summary: dict[str, Any]) -> None:
         """Cache a summary under (document, backend, model, prompt version, language)."""
+        ...
+
+    def get_translation(self, translator: str, query: str) -> str | None:
+        """A cached query translation (as stored JSON), or None."""
+        ...
+
+    def save_translation(self, translator: str, query: str, translation: str) -> None:
+        """Cache a query's translation (JSON) under (translator, query)."""
         ...
 
     def start_run(self, topic: str) -> int:

@@ -301,3 +301,21 @@ def m011a_alert_outbox(conn: sqlite3.Connection) -> None:
         CREATE INDEX alerts_due ON alerts(status, next_at);
         """,
     )
+
+
+@migration
+def m010_query_translations(conn: sqlite3.Connection) -> None:
+    # Query translations for lexical search (English topic -> Chinese words), so a
+    # repeated or saved query never loads the dictionary again.
+    run_script(
+        conn,
+        """
+        CREATE TABLE query_translations (
+            translator TEXT NOT NULL,     -- e.g. cedict-1; a new version misses the old rows
+            query TEXT NOT NULL,
+            translation TEXT NOT NULL,    -- JSON: the concepts and their Chinese words
+            created_at TEXT NOT NULL,
+            PRIMARY KEY (translator, query)
+        ) WITHOUT ROWID;
+        """,
+    )

@@ -198,6 +198,18 @@ MIGRATIONS: list[tuple[str, str]] = [
         CREATE INDEX alerts_due ON alerts(status, next_at);
         """,
     ),
+    (
+        "m010_query_translations",
+        """
+        CREATE TABLE query_translations (
+            translator TEXT NOT NULL,
+            query TEXT NOT NULL,
+            translation TEXT NOT NULL,
+            created_at TEXT NOT NULL,
+            PRIMARY KEY (translator, query)
+        );
+        """,
+    ),
 ]
 
 
@@ -759,6 +771,24 @@ class PostgresStore:
             (doc_id, backend, model, prompt_version, language),
         )
         return dict(json.loads(row[0])) if row else None
+
+    def get_translation(self, translator: str, query: str) -> str | None:
+        """A cached query translation (as stored JSON), or None."""
+        row = self._one(
+            "SELECT translation FROM query_translations WHERE translator = %s AND query = %s",
+            (translator, query),
+        )
+        return str(row[0]) if row else None
+
+    def save_translation(self, translator: str, query: str, translation: str) -> None:
+        """Cache a query's translation (JSON) under (translator, query)."""
+        with self.transaction() as c:
+            c.execute(
+                "INSERT INTO query_translations (translator, query, translation, created_at)"
+                " VALUES (%s, %s, %s, %s) ON CONFLICT (translator, query) DO UPDATE"
+                " SET translation = excluded.translation, created_at = excluded.created_at",
+                (translator, query, translation, datetime.now(UTC).isoformat()),
+            )
 
     def save_summary(self, summary: dict[str, Any]) -> None:
         """Cache a summary under (document, backend, model, prompt version, language)."""

@@ -535,6 +535,23 @@ class SQLiteStore:
         ).fetchone()
         return dict(json.loads(row[0])) if row else None
 
+    def get_translation(self, translator: str, query: str) -> str | None:
+        """A cached query translation (as stored JSON), or None."""
+        row = self.conn.execute(
+            "SELECT translation FROM query_translations WHERE translator = ? AND query = ?",
+            (translator, query),
+        ).fetchone()
+        return str(row[0]) if row else None
+
+    def save_translation(self, translator: str, query: str, translation: str) -> None:
+        """Cache a query's translation (JSON) under (translator, query)."""
+        with self.transaction() as c:
+            c.execute(
+                "INSERT OR REPLACE INTO query_translations (translator, query, translation,"
+                " created_at) VALUES (?, ?, ?, ?)",
+                (translator, query, translation, datetime.now(UTC).isoformat()),
+            )
+
     def save_summary(self, summary: dict[str, Any]) -> None:
         """Cache a summary under (document, backend, model, prompt version, language)."""
         with self.transaction() as c:
