@@ -478,3 +478,14 @@ def test_ingest_batches_store_every_good_item_and_nothing_else(scratch: Path) ->
     finally:
         store.close()
         running.close()
+
+
+def test_markup_that_trips_the_extractor_is_a_document_or_a_named_error() -> None:
+    """Found by the fuzz suite: htmldate's cleaning asserted on a stray iframe."""
+    data = b"</title><html><iframe src='file:///etc/passwd'>"
+    for charset in (None, "utf-8"):
+        try:
+            raw: RawArticle | InputError = read_html(data, "fuzz.html", None, charset)
+        except InputError as e:
+            raw = e
+        build_or_error(raw)

@@ -113,9 +113,12 @@ def decode_text(data: bytes, where: str, declared: str | None = None) -> tuple[s
 
 def extract_html(html: str, where: str, url: str | None = None) -> Extracted:
     """Extract the article of a page: trafilatura first, readability-lxml as fallback."""
-    doc = trafilatura.bare_extraction(
-        html, url=url, with_metadata=True, include_comments=False, include_tables=False
-    )
+    try:
+        doc = trafilatura.bare_extraction(
+            html, url=url, with_metadata=True, include_comments=False, include_tables=False
+        )
+    except Exception:  # broken markup trips asserts deep in lxml/htmldate (found by fuzzing)
+        doc = None  # readability below, or a named EmptyDocument
     title = date = sitename = None
     paragraphs: list[str] = []
     if doc is not None:
