@@ -127,7 +127,9 @@ def test_a_broken_model_file_is_named_with_exit_2(
     # a topic that names the file
     topic = topic_file(tmp_path, backend="local")
     text = topic.read_text(encoding="utf-8")
-    topic.write_text(text.replace("[outputs]", f"model = '{junk}'\n[outputs]"), "utf-8")
+    named = text.replace('backend = "local"', f"backend = 'local'\nmodel = '{junk}'", 1)
+    assert named != text
+    topic.write_text(named, "utf-8")
     code, err = main(["run", str(topic), "--db", db], monkeypatch, capsys)
     assert code == 2
     assert str(junk) in err
