@@ -371,7 +371,8 @@ def test_sigterm_under_load_exits_within_10_s(serve: Any) -> None:
             t.join(20)
     assert time.monotonic() - t0 < 10
     assert rc == 0
-    assert set(codes) <= {200, 503, 0}
+    log = proc.stdout.read().decode()[-3000:] if proc.stdout else ""
+    assert set(codes) <= {200, 503, 0}, log  # an in-flight request cut at the grace gives 500
 
 
 def test_serve_help_names_workers() -> None:

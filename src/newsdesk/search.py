@@ -19,6 +19,7 @@ import json
 import math
 import re
 from collections.abc import Collection, Sequence
+from contextvars import ContextVar
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Literal
@@ -71,6 +72,10 @@ MODEL_TRUST = 1.0
 # English query's ("query"), its Chinese translation's ("translation") or their
 # normalized sum ("both"). Chosen on the English dev topics (README).
 TRANSLATED_VECTOR = "translation"
+
+# Whether this search may call the model to translate an uncached English topic
+# (False inside a served search: see SearchState.model_translation).
+_MODEL_CALLS: ContextVar[bool] = ContextVar("model_translation", default=True)
 # Above this many vectors a faiss HNSW index answers dense queries; below it an
 # exact numpy scan is as fast and exact. Measured with bench/dense_bench.py.
 FAISS_MIN_VECTORS = 100_000
@@ -255,6 +260,8 @@ def cached_model_translation(store: Store, query: str) -> str | None:
     cached = store.get_translation(MODEL_TRANSLATOR, key)
     if cached is not None:
         return str(json.loads(cached)["chinese"]) or None
+    if not _MODEL_CALLS.get():
+        return None  # a served search: the dictionary answers now
     try:
         chinese = model_translate(key)
     except (ConfigError, ModelError):  # no usable model: the dictionary answers instead
@@ -619,10 +626,16 @@ class SearchState:
     over a Chinese article) shows its lead paragraphs, the text its document
     vector was made from, instead of embedding up to 20 paragraphs per hit
     (0.3-0.6 s of CPU a hit on this machine: a served search cannot afford it).
+    Without ``model_translation`` an uncached English topic is translated by the
+    dictionary instead of the model.
     """
 
     embedder: Embedder
     lead_paragraphs: bool = True
+    # A served search never waits for the model (seconds, and its load): it uses
+    # a model translation already cached (a topic run or `newsdesk search` made
+    # it) and the dictionary for any other English query.
+    model_translation: bool = False
 
 
 def search(
@@ -640,7 +653,11 @@ def search(
         return []
     if state is not None:
         embedder = state.embedder
-    ranking = rank(store, query, options, segmenter=segmenter, embedder=embedder)
+    token = _MODEL_CALLS.set(state is None or state.model_translation)
+    try:
+        ranking = rank(store, query, options, segmenter=segmenter, embedder=embedder)
+    finally:
+        _MODEL_CALLS.reset(token)
     score = dict(zip(ranking.ids, ranking.scores, strict=True))
     lex_rank = {d: i + 1 for i, (d, _) in enumerate(ranking.lexical)}
     dense_rank = {d: i + 1 for i, (d, _) in enumerate(ranking.dense)}

@@ -119,12 +119,16 @@ class Web:
             yield store
 
     def warm(self) -> None:
-        """Load what the first search would: the model, the vectors, the index size."""
+        """Load what the first search would: the embedder, vectors, index size, dictionary."""
         with self.store() as store:
             self.search_state.embedder.embed(["新闻 news"])
             if getattr(store, "dense_search", None) is None:  # pgvector searches in the database
                 store.vectors(self.search_state.embedder.name)
             store.document_frequencies(["新闻"])
+        if config.get("query_translator") != "off":
+            from newsdesk.text.translate import reverse_dictionary
+
+            reverse_dictionary()  # CC-CEDICT takes seconds to load: not in a request
 
     def topic_files(self) -> list[tuple[str, Topic | None, str]]:
         """(file name, topic or None, error) for every topic file, by file name."""
