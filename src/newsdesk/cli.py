@@ -102,6 +102,15 @@ def _print_json(data: Any) -> None:
     sys.stdout.write(json.dumps(data, ensure_ascii=False, indent=2) + "\n")
 
 
+def _print_results(results: dict[str, Any], as_json: bool) -> None:
+    """An evaluation's figures: one JSON document, or one ``key: value`` line each."""
+    if as_json:
+        _print_json(results)
+        return
+    for key, value in results.items():
+        out.print(f"{key}: {value}", markup=False)
+
+
 def _when(value: str | None, option: str) -> datetime | None:
     if value is None:
         return None
@@ -862,11 +871,7 @@ def eval_judge_cmd(
     results: dict[str, Any] = {"part": part, "at_threshold": crosslingual.figures(scored, used)}
     if part == "tune":  # the threshold is chosen here, never on the report part
         results["best_threshold"], results["at_best"] = crosslingual.best_threshold(scored)
-    if as_json:
-        _print_json(results)
-        return
-    for key, value in results.items():
-        out.print(f"{key}: {value}", markup=False)
+    _print_results(results, as_json)
 
 
 @eval_app.command("briefs")
@@ -921,12 +926,7 @@ def eval_briefs_cmd(
                 f"note: {c.note}",
                 markup=False,
             )
-    shown: dict[str, Any] = {"part": part, **{k: round(v, 4) for k, v in results.items()}}
-    if as_json:
-        _print_json(shown)
-        return
-    for key, value in shown.items():
-        out.print(f"{key}: {value}", markup=False)
+    _print_results({"part": part, **{k: round(v, 4) for k, v in results.items()}}, as_json)
 
 
 @app.command("migrate")

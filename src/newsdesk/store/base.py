@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Protocol, runtime_checkable
@@ -359,6 +359,20 @@ def document_from_row(row: Sequence[Any], paragraphs: Sequence[str]) -> Document
         cluster_id=row[8],
         paragraphs=tuple(paragraphs),
     )
+
+
+def latest_versions(
+    doc_ids: Sequence[str], superseded_by: Callable[[str], str | None]
+) -> dict[str, str]:
+    """Follow each document's ``superseded_by`` links to its current version (cycle-safe)."""
+    out = {}
+    for doc_id in doc_ids:
+        at, seen = doc_id, {doc_id}
+        while (nxt := superseded_by(at)) is not None and nxt not in seen:
+            at = nxt
+            seen.add(at)
+        out[doc_id] = at
+    return out
 
 
 def busy_message(topic: str, run_id: int, owner: str) -> str:

@@ -45,6 +45,7 @@ from newsdesk.store.base import (
     delivery_from_row,
     document_from_row,
     filter_sql,
+    latest_versions,
     orphan_message,
     run_from_row,
 )
@@ -942,17 +943,12 @@ class PostgresStore:
 
     def current_versions(self, doc_ids: Sequence[str]) -> dict[str, str]:
         """The current version of each document (itself when it was never superseded)."""
-        out = {}
-        for doc_id in doc_ids:
-            at, seen = doc_id, {doc_id}
-            while True:
-                row = self._one("SELECT superseded_by FROM documents WHERE id = %s", (at,))
-                if row is None or row[0] is None or row[0] in seen:
-                    break
-                at = row[0]
-                seen.add(at)
-            out[doc_id] = at
-        return out
+
+        def superseded_by(doc_id: str) -> str | None:
+            row = self._one("SELECT superseded_by FROM documents WHERE id = %s", (doc_id,))
+            return row[0] if row else None
+
+        return latest_versions(doc_ids, superseded_by)
 
     # --- the alert outbox --------------------------------------------------
 

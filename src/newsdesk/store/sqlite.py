@@ -27,6 +27,7 @@ from newsdesk.store.base import (
     delivery_from_row,
     document_from_row,
     filter_sql,
+    latest_versions,
     orphan_message,
     run_from_row,
 )
@@ -663,19 +664,13 @@ class SQLiteStore:
 
     def current_versions(self, doc_ids: Sequence[str]) -> dict[str, str]:
         """The current version of each document (itself when it was never superseded)."""
-        out = {}
-        for doc_id in doc_ids:
-            at, seen = doc_id, {doc_id}
-            while True:
-                row = self.conn.execute(
-                    "SELECT superseded_by FROM documents WHERE id = ?", (at,)
-                ).fetchone()
-                if row is None or row[0] is None or row[0] in seen:
-                    break
-                at = row[0]
-                seen.add(at)
-            out[doc_id] = at
-        return out
+
+        def superseded_by(doc_id: str) -> str | None:
+            sql = "SELECT superseded_by FROM documents WHERE id = ?"
+            row = self.conn.execute(sql, (doc_id,)).fetchone()
+            return row[0] if row else None
+
+        return latest_versions(doc_ids, superseded_by)
 
     # --- the alert outbox --------------------------------------------------
 
