@@ -176,12 +176,12 @@ def select(store: Store, topic: Topic, limit: int | None = -1) -> list[tuple[Doc
     langs: list[str | None] = list(topic.languages) or [None]
     sources: list[str | None] = list(topic.only_sources) or [None]
     for query in topic.queries:
+        weights = query_weights(store, query)  # the query's, whatever the filters
         for lang in langs:
             for source in sources:
                 options = SearchOptions(
                     since=since, source=source, language=lang, limit=CANDIDATES_PER_QUERY
                 )
-                weights = query_weights(store, query)
                 for hit in search(store, query, options):
                     key = hit.doc.cluster_id or hit.doc.id
                     score = relevance(weights, hit.doc)
