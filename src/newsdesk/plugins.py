@@ -1,0 +1,92 @@
+"""One plugin registry for every kind of extension newsdesk has.
+
+Each kind is an entry-point group, ``newsdesk.<kind>``: stores (by URL
+scheme), llms (summary backends), embedders, segmenters and channels (alert
+delivery). The built-ins register in the project's own ``pyproject.toml``
+exactly as a third-party package would in its own::
+
+    [project.entry-points."newsdesk.embedders"]
+    my-embedder = "my_package.embed:MyEmbedder"
+
+The module that uses a kind owns its registry (``LLMS`` in
+``summarize.backends``, ``STORES`` in ``store``, ...), typed by what a factory
+returns, so this module imports nothing of newsdesk's and no import cycle can
+run through it. ``register`` adds a factory in-process (tests, notebooks).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from importlib.metadata import entry_points
+from threading import Lock
+from typing import Generic, TypeVar
+
+from newsdesk.errors import ConfigError
+
+__all__ = ["KINDS", "Registry", "registered"]
+
+F = TypeVar("F", bound=Callable[..., object])
+
+# kind -> what one of them is called in messages.
+KINDS: dict[str, str] = {
+    "stores": "store backend",
+    "llms": "summary backend",
+    "embedders": "embedder",
+    "segmenters": "segmenter",
+    "channels": "alert channel",
+}
+
+
+class Registry(Generic[F]):
+    """The factories of one kind, by name: entry points first, then ``register``."""
+
+    def __init__(self, kind: str) -> None:
+        if kind not in KINDS:
+            raise ValueError(f"unknown plugin kind {kind!r} (known: {', '.join(KINDS)})")
+        self.kind = kind
+        self.group = f"newsdesk.{kind}"
+        self._found: dict[str, F] | None = None
+        self._added: dict[str, F] = {}
+        self._lock = Lock()
+
+    def _load(self) -> dict[str, F]:
+        with self._lock:
+            if self._found is None:
+                found: dict[str, F] = {}
+                for ep in entry_points(group=self.group):
+                    found.setdefault(ep.name, ep.load())
+                self._found = found
+            return self._found
+
+    def register(self, name: str, factory: F) -> None:
+        """Add (or replace) ``name`` in this process only."""
+        self._added[name] = factory
+
+    def unregister(self, name: str) -> None:
+        """Take back what ``register`` added under ``name``."""
+        self._added.pop(name, None)
+
+    def names(self) -> list[str]:
+        return sorted({*self._load(), *self._added})
+
+    def get(self, name: str, *, what: str | None = None) -> F:
+        """The factory registered under ``name``; a ConfigError naming the known ones if none."""
+        if name in self._added:
+            return self._added[name]
+        found = self._load()
+        if name in found:
+            return found[name]
+        label = what or KINDS[self.kind]
+        if not found and not self._added:
+            raise ConfigError(
+                f"no {label} named {name!r}: no {self.group} entry points are installed "
+                "(is newsdesk installed? run `make install`)"
+            )
+        raise ConfigError(f"no {label} named {name!r} (known: {', '.join(self.names())})")
+
+
+def registered() -> dict[str, list[str]]:
+    """Every installed plugin name, by kind (``newsdesk plugins``)."""
+    return {
+        kind: sorted({ep.name for ep in entry_points(group=f"newsdesk.{kind}")}) for kind in KINDS
+    }
