@@ -529,8 +529,7 @@ def test_a_spike_rule_fires_on_the_burst_day_and_not_on_a_flat_topic(tmp_path: P
     from types import SimpleNamespace
 
     from newsdesk.alerts.conditions import evaluate
-    from newsdesk.model import ChangeSet
-    from newsdesk.summarize.schema import Claim, Summary, Verdict
+    from newsdesk.model import ChangeSet, Claim, Summary, Verdict
     from newsdesk.workflow import parse_topic
 
     topic = parse_topic(

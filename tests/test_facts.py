@@ -8,9 +8,9 @@ import pytest
 
 from newsdesk.errors import InputError
 from newsdesk.eval import crosslingual, wmt, wmt_briefs
+from newsdesk.model import Claim
 from newsdesk.summarize.facts import check, cn_numeral, en_facts, en_negated, unmatched, zh_facts
 from newsdesk.summarize.headings import heading
-from newsdesk.summarize.schema import Claim
 from newsdesk.summarize.verify import exact_problems
 from newsdesk.summarize.words import (
     english,

@@ -6,10 +6,9 @@ from typing import Any
 
 import numpy as np
 
-from newsdesk.model import Document, document_id
+from newsdesk.model import Claim, Document, Group, Summary, Verdict, document_id
 from newsdesk.overview import make_overview
 from newsdesk.summarize.backends import BaseLLM, Messages
-from newsdesk.summarize.schema import Claim, Group, Summary, Verdict
 from newsdesk.summarize.verify import LLMJudge
 
 TOPICS = {"quota": 0, "magnet": 1, "price": 2}

@@ -11,11 +11,11 @@ import pytest
 
 from newsdesk import Document, IngestOptions, document_id, ingest
 from newsdesk.errors import ModelError
+from newsdesk.model import Claim, Group, Summary, Verdict
 from newsdesk.render import summary_markdown, summary_text
 from newsdesk.store import Store
 from newsdesk.summarize import SummaryOptions, summarize, summarize_document
 from newsdesk.summarize.backends import BaseLLM, Messages, OpenAILLM
-from newsdesk.summarize.schema import Claim, Group, Summary, Verdict
 
 ROOT = Path(__file__).resolve().parent.parent
 PARAGRAPHS = (
@@ -500,3 +500,15 @@ def test_a_broken_model_file_is_a_setup_error_that_names_it(tmp_path: Path) -> N
     llm = LocalLLM(str(cut), threads=1, ctx=256)
     with pytest.raises(ConfigError, match=rf"{cut}: llama.cpp cannot load it"):
         llm.complete_json([{"role": "user", "content": "?"}], {"type": "object"}, 4)
+
+
+def test_summary_types_round_trip_through_their_dicts() -> None:
+    claim = Claim("A fact.", (2, 3), Verdict.SUPPORTED, "quoted", ("源句。",))
+    assert Claim.from_dict(claim.to_dict()) == claim
+    group = Group("Heading", (claim,))
+    assert Group.from_dict(group.to_dict()) == group
+    # a claim stored before verdicts and evidence existed reads as unchecked
+    old = Claim.from_dict({"text": "Old.", "citations": [1]})
+    assert old == Claim("Old.", (1,))
+    with pytest.raises(TypeError):
+        Claim.from_dict({"text": "Bad.", "citations": 1})

@@ -29,13 +29,12 @@ from newsdesk.errors import ConfigError, NewsdeskError, OutputError
 from newsdesk.errors import TopicBusy as TopicBusy  # raised by run_topic; imported from here
 from newsdesk.ingest.dates import parse_date
 from newsdesk.ingest.pipeline import IngestOptions, ingest
-from newsdesk.model import Alert, ChangeSet, Document, Timeline
+from newsdesk.model import Alert, ChangeSet, Document, Summary, Timeline
 from newsdesk.overview import Overview, make_overview
 from newsdesk.runs import failure_message, owned_run
 from newsdesk.search import SearchOptions, concept_weights, search
 from newsdesk.store.base import Store
 from newsdesk.summarize import SummaryOptions, model_for, summarize
-from newsdesk.summarize.schema import Summary
 
 
 class Outputs(BaseModel):

@@ -24,11 +24,10 @@ from pathlib import Path
 from typing import Any
 
 from newsdesk.ingest.pipeline import IngestOptions, ingest
-from newsdesk.model import Document, document_id
+from newsdesk.model import Document, Verdict, document_id
 from newsdesk.store import open_store
 from newsdesk.summarize import RETRIED, SummaryOptions, core_viewpoint, summarize_document
 from newsdesk.summarize.backends import LLM
-from newsdesk.summarize.schema import Verdict
 from newsdesk.summarize.verify import Judge, has_cjk
 
 _WORD = re.compile(r"[a-z0-9]+")

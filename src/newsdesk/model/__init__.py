@@ -11,6 +11,11 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
 
+from newsdesk.model.summary import Claim as Claim
+from newsdesk.model.summary import Group as Group
+from newsdesk.model.summary import Summary as Summary
+from newsdesk.model.summary import Verdict as Verdict
+
 
 def document_id(source: str, title: str, paragraphs: tuple[str, ...] | list[str]) -> str:
     """The stable id of a document: a hash of its normalized source, title and body.

@@ -19,13 +19,12 @@ from typing import Any
 
 from newsdesk import config
 from newsdesk.errors import ModelError
-from newsdesk.model import Document
+from newsdesk.model import Claim, Document, Group, Summary, Verdict
 from newsdesk.store.base import Store
 from newsdesk.summarize import prompts
 from newsdesk.summarize.backends import LLM, get_llm
 from newsdesk.summarize.headings import heading as phrase_heading
 from newsdesk.summarize.plan import Plan, Sentence, make_plan
-from newsdesk.summarize.schema import Claim, Group, Summary, Verdict
 from newsdesk.summarize.verify import (
     Judge,
     LLMJudge,
