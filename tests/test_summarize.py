@@ -275,7 +275,7 @@ def test_local_model_and_openai_backend_against_a_real_llama_cpp_server(
     """The bundled model in-process, and the same model over HTTP on 127.0.0.1."""
     from newsdesk.summarize.backends import LocalLLM
 
-    local = LocalLLM(model_path=str(bundled_model))
+    local = LocalLLM(model=str(bundled_model))
     s = summarize_document(article(), SummaryOptions(backend="local", language="en"), llm=local)
     assert s.backend == "local", s.notes
     assert 2 <= len(s.groups) <= 5
@@ -483,7 +483,7 @@ def test_the_cached_brief_shows_no_internal_field(store: Store, monkeypatch: Any
     summarize(store, [doc_id], opts)
     cached = cached_summary(store, doc_id, opts)
     assert cached is not None
-    assert "cache_language" not in cached
+    assert "cache_language" not in cached.to_dict()
 
 
 def test_a_broken_model_file_is_a_setup_error_that_names_it(tmp_path: Path) -> None:
@@ -512,3 +512,50 @@ def test_summary_types_round_trip_through_their_dicts() -> None:
     assert old == Claim("Old.", (1,))
     with pytest.raises(TypeError):
         Claim.from_dict({"text": "Bad.", "citations": 1})
+
+
+def test_backends_come_from_one_registry_one_instance_per_backend_and_model() -> None:
+    from newsdesk.summarize.backends import LLMS, LocalLLM, get_llm
+    from newsdesk.summarize.extractive import Extractive
+
+    assert {"extractive", "local", "openai"} <= set(LLMS.names())  # the built-in entry points
+    assert LLMS.get("local") is LocalLLM
+    assert isinstance(get_llm("extractive"), Extractive)
+    made: list[str | None] = []
+
+    def factory(*, model: str | None = None) -> ScriptedLLM:
+        made.append(model)
+        llm = ScriptedLLM()
+        llm.model = model or "default-model"
+        return llm
+
+    LLMS.register("fake-registry", factory)
+    try:
+        one, two = get_llm("fake-registry", "m-1"), get_llm("fake-registry", "m-2")
+        assert (one.model, two.model) == ("m-1", "m-2")
+        assert get_llm("fake-registry", "m-1") is one  # kept, not made again
+        assert get_llm("fake-registry").model == "default-model"
+        assert made == ["m-1", "m-2", None]
+    finally:
+        LLMS.unregister("fake-registry")
+
+
+def test_the_model_of_the_options_writes_the_brief(store: Store) -> None:
+    from newsdesk.summarize.backends import LLMS
+
+    def factory(*, model: str | None = None) -> ScriptedLLM:
+        llm = ScriptedLLM()
+        llm.model = model or "default-model"
+        return llm
+
+    ingest([str(ROOT / "examples/demo/articles.jsonl")], store, IngestOptions(embed=False))
+    doc_id = store.list_documents(__import__("newsdesk").DocumentFilter(limit=1))[0].id
+    LLMS.register("fake-options", factory)
+    try:
+        briefs = [
+            summarize(store, [doc_id], SummaryOptions(backend="fake-options", model=m))[0]
+            for m in ("", "m-1", "m-2")
+        ]
+    finally:
+        LLMS.unregister("fake-options")
+    assert [b.model for b in briefs] == ["default-model", "m-1", "m-2"]  # each cached apart

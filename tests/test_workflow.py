@@ -1,11 +1,18 @@
 from __future__ import annotations
 
+import contextlib
 import json
+import os
+import re
+import threading
+from collections.abc import Iterator
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
 import pytest
 
+from newsdesk import IngestOptions, ingest
 from newsdesk.errors import ConfigError
 from newsdesk.store import Store
 from newsdesk.workflow import (
@@ -127,3 +134,103 @@ def test_example_topic_over_all_corpora(corpora_store: tuple[Store, Any], tmp_pa
     again = run_topic(store, topic)
     assert again.summarized == 0
     assert not any(i.new for i in again.items)
+
+
+@pytest.fixture
+def paired_llm() -> Iterator[tuple[str, list[str]]]:
+    """An OpenAI-compatible server on 127.0.0.1 that answers requests in pairs.
+
+    Each request waits (up to 2 s) for another one, so two topics run in two
+    threads stay in step, the way ``serve`` runs topics side by side. It echoes
+    the sentence it is asked to rewrite and says YES to every judge question;
+    it records the model each request names.
+    """
+    models: list[str] = []
+    partner = threading.Barrier(2)
+
+    class Handler(BaseHTTPRequestHandler):
+        def log_message(self, format: str, *args: object) -> None:
+            pass
+
+        def do_POST(self) -> None:
+            body = json.loads(self.rfile.read(int(self.headers.get("Content-Length", 0))))
+            models.append(str(body["model"]))
+            with contextlib.suppress(threading.BrokenBarrierError):
+                partner.wait(2)
+            if partner.broken:
+                partner.reset()
+            asked = re.search(r"(?:Key sentence|Sentence): (.*)", body["messages"][-1]["content"])
+            echo = asked.group(1) if asked else "稀土。"
+            fields = {"core": echo, "point": echo, "heading": "稀土", "answer": "YES"}
+            data = json.dumps({"choices": [{"message": {"content": json.dumps(fields)}}]})
+            self.send_response(200)
+            self.send_header("Content-Type", "application/json")
+            self.send_header("Content-Length", str(len(data.encode())))
+            self.end_headers()
+            self.wfile.write(data.encode())
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    server.daemon_threads = True
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}/v1", models
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+def test_two_topics_with_their_own_models_in_one_process_keep_them(
+    tmp_path: Path, paired_llm: tuple[str, list[str]], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Each topic's briefs come from its own model, also while another topic runs."""
+    from newsdesk.store import open_store
+
+    url, models = paired_llm
+    monkeypatch.setenv("NEWSDESK_OPENAI_BASE_URL", url)
+    monkeypatch.setenv("NEWSDESK_HTTP_RETRIES", "0")
+    db = str(tmp_path / "two.db")
+    store = open_store(db)
+    ingest([str(ROOT / "examples/demo/articles.jsonl")], store, IngestOptions(embed=False))
+    store.close()
+    base = load_topic(topic_file(tmp_path, backend="openai"))
+    topics = [
+        base.model_copy(
+            update={
+                "name": f"topic-{m}",
+                "model": f"model-{m}",
+                "sources": [],
+                "max_items": 3,
+                "language": "zh",
+                "overview": False,
+                "alerts": [],
+                "outputs": Outputs(folder=str(tmp_path / m), formats=["json"]),
+            }
+        )
+        for m in ("a", "b")
+    ]
+    digests: dict[str, Any] = {}
+    failures: list[BaseException] = []
+
+    def run(topic: Any) -> None:
+        s = open_store(db)
+        try:
+            digests[topic.name] = run_topic(s, topic)
+        except BaseException as e:
+            failures.append(e)
+        finally:
+            s.close()
+
+    threads = [threading.Thread(target=run, args=(t,)) for t in topics]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(120)
+    assert not failures, failures
+    for topic in topics:
+        items = digests[topic.name].items
+        assert len(items) >= 2
+        assert [(i.summary.backend, i.summary.model) for i in items] == [
+            ("openai", topic.model)
+        ] * len(items)
+    assert set(models) == {"model-a", "model-b"}
+    assert "NEWSDESK_OPENAI_MODEL" not in os.environ

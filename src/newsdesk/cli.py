@@ -45,7 +45,7 @@ from newsdesk.render import (
 from newsdesk.search import Mode, SearchOptions, Sort, search, self_check
 from newsdesk.store import DocumentFilter, Store, open_store
 from newsdesk.store.base import list_with_reposts
-from newsdesk.summarize import SummaryOptions, summarize, use_model
+from newsdesk.summarize import SummaryOptions, summarize
 from newsdesk.text.embed import get_embedder
 
 app = typer.Typer(
@@ -385,11 +385,11 @@ def summarize_cmd(
     """Write the cited brief of each document; every citation is checked first."""
     if fmt not in ("text", "md", "json"):
         raise typer.BadParameter("use text, md or json", param_hint="--format")
-    use_model(backend or "", model or "")
     store = _store(db)
     ids = [store.get(d).id for d in doc_ids]
     options = SummaryOptions(
         backend=backend or "",
+        model=model or "",
         language=lang or "",
         judge=not no_judge,
         keep_unverified=keep_unverified,
@@ -799,7 +799,7 @@ def eval_citations_cmd(
 
     if backend == "extractive" and "a" in parts:
         raise typer.BadParameter("part a checks the model's judge: use --backend local or openai")
-    llm = None if backend == "extractive" else get_llm(backend)
+    llm = get_llm(backend)
     results: dict[str, float] = {}
     with Progress(
         TextColumn("{task.description}"),
@@ -903,7 +903,7 @@ def eval_briefs_cmd(
     from newsdesk.summarize.backends import get_llm
 
     chosen = list(itertools.islice(wmt_docs.load(wmt, part), skip, skip + docs))
-    llm = None if backend == "extractive" else get_llm(backend)
+    llm = get_llm(backend)
     with _stage("briefs", len(chosen)) as update:
         results, claims = wmt_briefs.evaluate(
             chosen, llm, backend, lambda done, total: update(done, total)

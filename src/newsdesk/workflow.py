@@ -34,7 +34,7 @@ from newsdesk.overview import Overview, make_overview
 from newsdesk.runs import failure_message, owned_run
 from newsdesk.search import SearchOptions, concept_weights, search
 from newsdesk.store.base import Store
-from newsdesk.summarize import SummaryOptions, model_for, summarize
+from newsdesk.summarize import SummaryOptions, summarize
 
 
 class Outputs(BaseModel):
@@ -207,7 +207,7 @@ def run_topic(
     client) pulling and summarizing run on its workers.
     """
     started = time.perf_counter()
-    with owned_run(store, topic.name) as life, model_for(topic.backend, topic.model):
+    with owned_run(store, topic.name) as life:
         run_id = life.id
         if started_run:
             started_run(run_id)
@@ -227,7 +227,7 @@ def run_topic(
         picked = found[: topic.max_items]
         if progress:
             progress("summarize", 0, len(picked))
-        options = SummaryOptions(backend=topic.backend, language=topic.language)
+        options = SummaryOptions(backend=topic.backend, model=topic.model, language=topic.language)
         done: list[str] = []
 
         def tick(s: Summary) -> None:
@@ -342,21 +342,22 @@ def deliver_alerts(store: Store, progress: Progress | None = None) -> None:
 
 def _overview(store: Store, digest: Digest, previous: dict[str, Any] | None) -> Overview:
     """The run's overview: the previous run's when its items and summaries are the same."""
-    from newsdesk.summarize import _model_name
+    from newsdesk.summarize import chat_model
     from newsdesk.summarize.backends import get_llm
     from newsdesk.summarize.prompts import PROMPT_VERSION
     from newsdesk.summarize.verify import LLMJudge
     from newsdesk.text.embed import get_embedder
 
     ids = [i.doc.id for i in digest.items]
-    options = SummaryOptions(backend=digest.topic.backend, language=digest.topic.language)
+    topic = digest.topic
+    options = SummaryOptions(backend=topic.backend, model=topic.model, language=topic.language)
     opts = options.resolved()
     if previous and previous["status"] == "ok" and previous["items"] == ids:
         old = store.run(previous["id"])["digest"].get("overview")
-        same_model = old and old.get("model") == _model_name(opts, None)
+        same_model = old and old.get("model") == get_llm(opts.backend, opts.model).model
         if same_model and old.get("prompt_version") == PROMPT_VERSION:
             return Overview.from_dict(old)
-    llm = None if opts.backend == "extractive" else get_llm(opts.backend)
+    llm = chat_model(opts)
     return make_overview(
         [i.doc for i in digest.items],
         [i.summary for i in digest.items],

@@ -1,24 +1,22 @@
 """Structured briefs with verified paragraph citations (the seed page's summaries).
 
-The pipeline is ``summarize.brief``; this package re-exports its public API.
+The pipeline is ``summarize.brief`` (plan, rewrite, verify, cache); the
+backends are ``summarize.backends`` (local, openai) and
+``summarize.extractive``, all registered in ``newsdesk.llms``. This package
+re-exports the public API.
 """
 
+from newsdesk.model import Claim, Group, Summary, Verdict
 from newsdesk.summarize.brief import (
     RETRIED,
     STAGE_SECONDS,
     UNJUDGED,
-    Claim,
-    Group,
-    Summary,
     SummaryOptions,
-    Verdict,
-    _model_name,
     cached_summary,
+    chat_model,
     core_viewpoint,
-    model_for,
     summarize,
     summarize_document,
-    use_model,
 )
 
 __all__ = [
@@ -30,11 +28,9 @@ __all__ = [
     "Summary",
     "SummaryOptions",
     "Verdict",
-    "_model_name",
     "cached_summary",
+    "chat_model",
     "core_viewpoint",
-    "model_for",
     "summarize",
     "summarize_document",
-    "use_model",
 ]

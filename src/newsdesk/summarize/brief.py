@@ -1,18 +1,22 @@
-"""Structured briefs with verified paragraph citations (the seed page's summaries).
+"""The brief of one article, step by step: plan, rewrite, verify, cache.
 
-Code plans (selects key sentences, groups them, cites their paragraphs); the
-model rewrites each group into the target language with a glossary and names
-it; verification checks every citation and every claim; the result is cached
-in the store by (document, backend, model, prompt version, language).
+1. ``make_plan`` (code, no model) selects the key sentences, groups them and
+   cites their paragraphs (``summarize.plan``).
+2. The backend's model rewrites each sentence into the target language with a
+   glossary and names each group (``_rewrite``); the extractive backend quotes
+   the sentences instead (``summarize.extractive``), and so does a model that
+   fails.
+3. Every citation and every claim is checked (``_verify``): exact checks,
+   language repair, the support judge, one closer rewrite of a rejected claim.
+4. ``summarize`` caches the result in the store by (document, backend, model,
+   prompt version, language).
 """
 
 from __future__ import annotations
 
-import os
 import time
 from collections import Counter, defaultdict
-from collections.abc import Callable, Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from typing import Any
@@ -22,8 +26,8 @@ from newsdesk.errors import ModelError
 from newsdesk.model import Claim, Document, Group, Summary, Verdict
 from newsdesk.store.base import Store
 from newsdesk.summarize import prompts
-from newsdesk.summarize.backends import LLM, get_llm
-from newsdesk.summarize.headings import heading as phrase_heading
+from newsdesk.summarize.backends import LLM, JSONObject, get_llm
+from newsdesk.summarize.extractive import Extractive, cites, evidence
 from newsdesk.summarize.plan import Plan, Sentence, make_plan
 from newsdesk.summarize.verify import (
     Judge,
@@ -37,11 +41,12 @@ from newsdesk.text.embed import Embedder, get_embedder
 from newsdesk.text.segment import STOPWORDS
 
 __all__ = [
-    "Claim",
-    "Group",
-    "Summary",
+    "RETRIED",
+    "STAGE_SECONDS",
+    "UNJUDGED",
     "SummaryOptions",
-    "Verdict",
+    "cached_summary",
+    "chat_model",
     "core_viewpoint",
     "summarize",
     "summarize_document",
@@ -53,6 +58,7 @@ class SummaryOptions:
     """How to summarize: backend, language, verification and caching."""
 
     backend: str = ""  # local, openai or extractive; "" means the setting
+    model: str = ""  # a GGUF path (local) or a model name (openai); "" means the setting
     language: str = ""  # en or zh; "" means the setting
     judge: bool = True  # check every claim with the support judge
     keep_unverified: bool = False  # keep unsupported claims, flagged, instead of dropping
@@ -62,6 +68,7 @@ class SummaryOptions:
         """These options with the settings filled in."""
         return SummaryOptions(
             backend=self.backend or config.get("summary_backend"),
+            model=self.model,
             language=self.language or config.get("summary_language"),
             judge=self.judge,
             keep_unverified=self.keep_unverified,
@@ -89,32 +96,6 @@ class _TimedJudge:
             STAGE_SECONDS["judge"] += time.perf_counter() - started
 
 
-def use_model(backend: str, model: str) -> None:
-    """Use another model in this process: a GGUF path (local) or a model name (openai)."""
-    if model:
-        os.environ[_model_variable(backend)] = model
-
-
-def _model_variable(backend: str) -> str:
-    local = (backend or config.get("summary_backend")) == "local"
-    return "NEWSDESK_MODEL" if local else "NEWSDESK_OPENAI_MODEL"
-
-
-@contextmanager
-def model_for(backend: str, model: str) -> Iterator[None]:
-    """``use_model`` inside the block only: the setting before it comes back after."""
-    variable = _model_variable(backend)
-    before = os.environ.get(variable)
-    use_model(backend, model)
-    try:
-        yield
-    finally:
-        if before is None:
-            os.environ.pop(variable, None)
-        else:
-            os.environ[variable] = before
-
-
 def summarize(
     store: Store,
     doc_ids: Sequence[str],
@@ -126,8 +107,9 @@ def summarize(
 ) -> list[Summary]:
     """Briefs of stored documents, from the cache where possible; new ones are cached.
 
-    With ``cluster`` (a Dask client) the briefs are written on its workers,
-    which cache them in the shared store.
+    ``llm`` is the backend instance to write with (default: ``get_llm`` of the
+    options' backend and model). With ``cluster`` (a Dask client) the briefs
+    are written on its workers, which cache them in the shared store.
     """
     opts = (options or SummaryOptions()).resolved()
     if cluster is not None:
@@ -135,10 +117,10 @@ def summarize(
     out = []
     for doc_id in doc_ids:
         doc = store.get(doc_id)
-        model = _model_name(opts, llm)
-        cached = None if opts.refresh else _from_cache(store, doc.id, opts, model)
-        summary = Summary.from_dict(cached) if cached else summarize_document(doc, opts, llm=llm)
-        if not cached and not summary.backend.startswith("extractive (fallback"):
+        writer = llm or get_llm(opts.backend, opts.model)
+        cached = None if opts.refresh else _from_cache(store, doc.id, opts, writer.model)
+        summary = cached or summarize_document(doc, opts, llm=writer)
+        if cached is None and not summary.backend.startswith("extractive (fallback"):
             # Cached under the language asked for (an extractive brief stays in the
             # source language); a fallback is not cached, so the model is retried.
             store.save_summary({**summary.to_dict(), "cache_language": opts.language})
@@ -171,41 +153,35 @@ def _summarize_remote(
     return out
 
 
-def cached_summary(store: Store, doc_id: str, options: SummaryOptions) -> dict[str, Any] | None:
+def cached_summary(store: Store, doc_id: str, options: SummaryOptions) -> Summary | None:
     """The cached brief of a stored document under these options, or None."""
     opts = options.resolved()
-    return _from_cache(store, doc_id, opts, _model_name(opts, None))
+    return _from_cache(store, doc_id, opts, get_llm(opts.backend, opts.model).model)
 
 
-INTERNAL_FIELDS = ("cache_language",)  # kept in the cache row, never shown
-
-
-def _from_cache(
-    store: Store, doc_id: str, opts: SummaryOptions, model: str
-) -> dict[str, Any] | None:
+def _from_cache(store: Store, doc_id: str, opts: SummaryOptions, model: str) -> Summary | None:
     """The cached brief for these options; one the judge never read does not answer a judged ask.
 
     A brief written with the judge off has claims still ``unchecked`` (the
-    judge gives every claim it reads a verdict), so the cache row itself says
-    whether it was judged, for briefs cached before this check too.
+    judge gives every claim it reads a verdict; extractive claims are
+    supported as quoted), so the cached brief itself says whether it was
+    judged, for briefs cached before this check too. The row's
+    ``cache_language`` (the language asked for) is the store's, not the brief's.
     """
     row = store.get_summary(doc_id, opts.backend, model, prompts.PROMPT_VERSION, opts.language)
     if row is None:
         return None
-    if opts.judge and opts.backend != "extractive" and not _judged(row):
+    summary = Summary.from_dict(row)
+    if opts.judge and any(c.verdict is Verdict.UNCHECKED for c in summary.claims()):
         return None
-    return {k: v for k, v in row.items() if k not in INTERNAL_FIELDS}
+    return summary
 
 
-def _judged(row: dict[str, Any]) -> bool:
-    claims = [row["core_viewpoint"], *(p for g in row.get("groups", []) for p in g["points"])]
-    return all(c.get("verdict") != Verdict.UNCHECKED.value for c in claims)
-
-
-def _model_name(opts: SummaryOptions, llm: LLM | None) -> str:
-    if opts.backend == "extractive":
-        return "none"
-    return (llm or get_llm(opts.backend)).model
+def chat_model(options: SummaryOptions) -> LLM | None:
+    """The model that writes for these options; None for the extractive backend (it has none)."""
+    opts = options.resolved()
+    llm = get_llm(opts.backend, opts.model)
+    return None if isinstance(llm, Extractive) else llm
 
 
 UNJUDGED = "claims not checked by the support judge (the judge was off)"
@@ -219,15 +195,15 @@ def summarize_document(
     embedder: Embedder | None = None,
     judge: Judge | None = None,
 ) -> Summary:
-    """The verified brief of one document (no cache)."""
+    """The verified brief of one document (no cache), written by ``llm`` or the options' backend."""
     opts = (options or SummaryOptions()).resolved()
     started = time.perf_counter()
     plan = make_plan(doc, embedder or get_embedder())
     STAGE_SECONDS["plan"] += time.perf_counter() - started
-    if opts.backend == "extractive":
-        summary = _extractive(doc, plan, opts, note="")
+    model = llm or get_llm(opts.backend, opts.model)
+    if isinstance(model, Extractive):
+        summary = model.brief(doc, plan)
     else:
-        model = llm or get_llm(opts.backend)
         try:
             begun = time.perf_counter()
             summary = _rewrite(doc, plan, opts, model)
@@ -237,7 +213,8 @@ def summarize_document(
                 doc, summary, opts, model, _TimedJudge(chosen) if chosen is not None else None
             )
         except ModelError as e:
-            summary = _extractive(doc, plan, opts, note=f"fell back to extractive: {e}")
+            note = f"fell back to extractive: {e}"
+            summary = Extractive().brief(doc, plan, fallback_from=opts.backend, note=note)
         else:
             if not opts.judge:
                 summary = replace(summary, notes=(*summary.notes, UNJUDGED))
@@ -254,9 +231,10 @@ def core_viewpoint(
     """The one-sentence core viewpoint alone (unverified): what ROUGE is measured on."""
     opts = (options or SummaryOptions()).resolved()
     plan = make_plan(doc, embedder or get_embedder())
-    if opts.backend == "extractive":
-        return _extractive(doc, plan, opts, note="").core_viewpoint
-    return _core(doc, plan, opts, llm or get_llm(opts.backend))
+    model = llm or get_llm(opts.backend, opts.model)
+    if isinstance(model, Extractive):
+        return model.brief(doc, plan).core_viewpoint
+    return _core(doc, plan, opts, model)
 
 
 def _core(doc: Document, plan: Plan, opts: SummaryOptions, llm: LLM) -> Claim:
@@ -272,7 +250,7 @@ def _core(doc: Document, plan: Plan, opts: SummaryOptions, llm: LLM) -> Claim:
         prompts.CORE_SCHEMA,
         max_tokens=120,
     )
-    return Claim(str(answer["core"]).strip(), _cites(plan.core), evidence=_evidence(plan.core))
+    return Claim(str(answer["core"]).strip(), cites(plan.core), evidence=evidence(plan.core))
 
 
 def _rewrite(doc: Document, plan: Plan, opts: SummaryOptions, llm: LLM) -> Summary:
@@ -335,7 +313,7 @@ def _whole_words(text: str, limit: int) -> str:
     return " ".join(words).rstrip(",;:-")
 
 
-def _ask_point(llm: LLM, language: str, request: str, schema: dict[str, object]) -> dict[str, Any]:
+def _ask_point(llm: LLM, language: str, request: str, schema: dict[str, object]) -> JSONObject:
     system = {"role": "system", "content": prompts.system_prompt(language)}
     answer = llm.complete_json(
         [system, {"role": "user", "content": request}], schema, max_tokens=160
@@ -364,15 +342,6 @@ def _second_attempt(claim: Claim, opts: SummaryOptions, llm: LLM) -> Claim | Non
     except ModelError:
         return None
     return Claim(text, claim.citations, note=RETRIED, evidence=claim.evidence)
-
-
-def _cites(sentences: Sequence[Sentence]) -> tuple[int, ...]:
-    return tuple(dict.fromkeys(s.paragraph for s in sentences))[:3]
-
-
-def _evidence(sentences: Sequence[Sentence]) -> tuple[str, ...]:
-    cited = _cites(sentences)
-    return tuple(s.text for s in sentences if s.paragraph in cited)
 
 
 def _verify(
@@ -436,35 +405,3 @@ def _verify(
         )
         notes.append(f"{k} claims {reason}{kept}")
     return replace(summary, core_viewpoint=core, groups=tuple(groups), notes=tuple(notes))
-
-
-def _extractive(doc: Document, plan: Plan, opts: SummaryOptions, note: str) -> Summary:
-    """No model: the selected sentences themselves, cited exactly, in the source language."""
-
-    def heading(sents: Sequence[Sentence]) -> str:
-        return phrase_heading([s.text for s in sents]) or "Details"
-
-    quoted = "quoted from the cited paragraph"
-    core = Claim(
-        plan.core[0].text, _cites(plan.core), Verdict.SUPPORTED, quoted, _evidence(plan.core)
-    )
-    groups = tuple(
-        Group(
-            heading(sents),
-            tuple(
-                Claim(s.text, (s.paragraph,), Verdict.SUPPORTED, quoted, (s.text,)) for s in sents
-            ),
-        )
-        for sents in plan.groups
-    )
-    return Summary(
-        doc_id=doc.id,
-        core_viewpoint=core,
-        groups=groups,
-        language=doc.language,
-        backend="extractive" if not note else f"extractive (fallback from {opts.backend})",
-        model="none",
-        prompt_version=prompts.PROMPT_VERSION,
-        created_at=datetime.now(UTC),
-        notes=(note,) if note else (),
-    )
