@@ -21,7 +21,6 @@ from collections import Counter
 from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
 
 from newsdesk.ingest.pipeline import IngestOptions, ingest
 from newsdesk.model import Document, Verdict, document_id
@@ -113,9 +112,9 @@ def evaluate_judge(
     }
 
 
-def rare_earth_records(path: Path, n: int) -> list[dict[str, Any]]:
+def rare_earth_records(path: Path, n: int) -> list[dict[str, object]]:
     """The first n articles whose title mentions 稀土, with at least 4 paragraphs."""
-    out = []
+    out: list[dict[str, object]] = []
     with path.open(encoding="utf-8") as f:
         for line in f:
             rec = json.loads(line)

@@ -76,6 +76,8 @@ class SummaryOptions:
         )
 
 
+DEFAULTS = SummaryOptions()  # every option from the settings, read when a brief is asked for
+
 # Seconds spent in each stage of the briefs written in this process (plan,
 # rewrite, checks, judge, repair), for bench/summarize_bench.py; cumulative.
 STAGE_SECONDS: defaultdict[str, float] = defaultdict(float)
@@ -99,7 +101,7 @@ class _TimedJudge:
 def summarize(
     store: Store,
     doc_ids: Sequence[str],
-    options: SummaryOptions | None = None,
+    options: SummaryOptions = DEFAULTS,
     *,
     llm: LLM | None = None,
     progress: Callable[[Summary], None] | None = None,
@@ -111,7 +113,7 @@ def summarize(
     options' backend and model). With ``cluster`` (a Dask client) the briefs
     are written on its workers, which cache them in the shared store.
     """
-    opts = (options or SummaryOptions()).resolved()
+    opts = options.resolved()
     if cluster is not None:
         return _summarize_remote(store, doc_ids, opts, cluster, progress)
     out = []
@@ -189,14 +191,14 @@ UNJUDGED = "claims not checked by the support judge (the judge was off)"
 
 def summarize_document(
     doc: Document,
-    options: SummaryOptions | None = None,
+    options: SummaryOptions = DEFAULTS,
     *,
     llm: LLM | None = None,
     embedder: Embedder | None = None,
     judge: Judge | None = None,
 ) -> Summary:
     """The verified brief of one document (no cache), written by ``llm`` or the options' backend."""
-    opts = (options or SummaryOptions()).resolved()
+    opts = options.resolved()
     started = time.perf_counter()
     plan = make_plan(doc, embedder or get_embedder())
     STAGE_SECONDS["plan"] += time.perf_counter() - started
@@ -223,13 +225,13 @@ def summarize_document(
 
 def core_viewpoint(
     doc: Document,
-    options: SummaryOptions | None = None,
+    options: SummaryOptions = DEFAULTS,
     *,
     llm: LLM | None = None,
     embedder: Embedder | None = None,
 ) -> Claim:
     """The one-sentence core viewpoint alone (unverified): what ROUGE is measured on."""
-    opts = (options or SummaryOptions()).resolved()
+    opts = options.resolved()
     plan = make_plan(doc, embedder or get_embedder())
     model = llm or get_llm(opts.backend, opts.model)
     if isinstance(model, Extractive):
