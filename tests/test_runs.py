@@ -12,7 +12,6 @@ import threading
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
@@ -23,6 +22,7 @@ from newsdesk.errors import ConfigError, OutputError, TopicBusy
 from newsdesk.runs import Interrupted, Terminated, owned_run
 from newsdesk.store import Store, open_store
 from newsdesk.workflow import load_topic, run_topic, watch
+from tests.conftest import ChatServer, Unclosed
 from tests.test_workflow import topic_file
 
 CLI = [sys.executable, "-m", "newsdesk.cli"]
@@ -30,7 +30,7 @@ CLI = [sys.executable, "-m", "newsdesk.cli"]
 
 @dataclass
 class SlowLLM:
-    """An OpenAI-compatible server on 127.0.0.1 that holds every request until released."""
+    """A model server that holds every request until released."""
 
     url: str
     asked: threading.Event
@@ -38,38 +38,20 @@ class SlowLLM:
 
 
 @pytest.fixture
-def slow_llm() -> Iterator[SlowLLM]:
+def slow_llm(chat_server: ChatServer) -> Iterator[SlowLLM]:
+    """The chat server, holding every request until released."""
     asked, release = threading.Event(), threading.Event()
 
-    class Handler(BaseHTTPRequestHandler):
-        def log_message(self, format: str, *args: object) -> None:
-            pass
+    def hold(body: dict[str, Any]) -> dict[str, object]:
+        asked.set()
+        release.wait(60)
+        return {"answer": "YES"}
 
-        def do_POST(self) -> None:
-            self.rfile.read(int(self.headers.get("Content-Length", 0)))
-            asked.set()
-            release.wait(60)
-            answer = {"choices": [{"message": {"content": '{"answer": "YES"}'}}]}
-            data = json.dumps(answer).encode()
-            try:
-                self.send_response(200)
-                self.send_header("Content-Type", "application/json")
-                self.send_header("Content-Length", str(len(data)))
-                self.end_headers()
-                self.wfile.write(data)
-            except OSError:
-                pass  # the client was killed
-
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    server.daemon_threads = True
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
+    chat_server.answer = hold
     try:
-        yield SlowLLM(f"http://127.0.0.1:{server.server_address[1]}/v1", asked, release)
+        yield SlowLLM(chat_server.url, asked, release)
     finally:
         release.set()
-        server.shutdown()
-        server.server_close()
 
 
 def slow_run(tmp_path: Path, slow_llm: SlowLLM, home: str) -> tuple[list[str], dict[str, str]]:
@@ -290,7 +272,7 @@ def test_watch_logs_a_topic_that_fails_unexpectedly_or_on_its_model_and_runs_the
     monkeypatch.setattr(workflow, "select", select)
     monkeypatch.delenv("NEWSDESK_MODEL", raising=False)
     logs: list[str] = []
-    watch(lambda: _Unclosed(store), [bad_model, buggy, good], log=logs.append, once=True)
+    watch(lambda: Unclosed(store), [bad_model, buggy, good], log=logs.append, once=True)
     assert any(line.startswith("bad-model: failed") and str(junk) in line for line in logs), logs
     assert any(line.startswith("buggy: failed") and "unexpected KeyError" in line for line in logs)
     assert any(line.startswith(f"{good.name}: ") and "items" in line for line in logs), logs
@@ -298,14 +280,3 @@ def test_watch_logs_a_topic_that_fails_unexpectedly_or_on_its_model_and_runs_the
     assert store.runs("buggy")[0]["status"] == "failed"
     assert store.runs(good.name)[0]["status"] == "ok"
     assert "NEWSDESK_MODEL" not in os.environ  # the topic's model stayed with that topic
-
-
-class _Unclosed:
-    def __init__(self, store: Store) -> None:
-        self._store = store
-
-    def __getattr__(self, name: str) -> Any:
-        return getattr(self._store, name)
-
-    def close(self) -> None:
-        pass

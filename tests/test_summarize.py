@@ -9,13 +9,14 @@ from typing import Any
 import httpx
 import pytest
 
-from newsdesk import Document, IngestOptions, document_id, ingest
+from newsdesk import Document, IngestOptions, ingest
 from newsdesk.errors import ModelError
 from newsdesk.model import Claim, Group, Summary, Verdict
 from newsdesk.render import summary_markdown, summary_text
 from newsdesk.store import Store
 from newsdesk.summarize import SummaryOptions, summarize, summarize_document
-from newsdesk.summarize.backends import BaseLLM, Messages, OpenAILLM
+from newsdesk.summarize.backends import Messages, OpenAILLM
+from tests.conftest import FakeEmbedder, ScriptedLLM, make_document
 
 ROOT = Path(__file__).resolve().parent.parent
 PARAGRAPHS = (
@@ -28,79 +29,7 @@ PARAGRAPHS = (
 
 
 def article() -> Document:
-    title = "商务部回应稀土磁体出口管制"
-    return Document(
-        id=document_id("搜狐财经", title, PARAGRAPHS),
-        title=title,
-        paragraphs=PARAGRAPHS,
-        source="搜狐财经",
-        source_display="Sou Hu Cai Jing",
-        published_at=datetime(2025, 12, 26, 9, 30, tzinfo=UTC),
-        language="zh",
-        url=None,
-        fetched_at=datetime(2025, 12, 28, tzinfo=UTC),
-    )
-
-
-class ScriptedLLM(BaseLLM):
-    """A fake model: English rewrites, a judge that rejects claims containing 'WRONG'."""
-
-    name = "scripted"
-    model = "scripted-1"
-
-    def __init__(
-        self,
-        chinese_first: bool = False,
-        garbage: bool = False,
-        wrong: bool = False,
-        stubborn: bool = False,
-    ) -> None:
-        self.stubborn = stubborn
-        self.calls: list[str] = []
-        self.points = 0
-        self.chinese_first = chinese_first
-        self.garbage = garbage
-        self.wrong = wrong
-
-    def _chat(self, messages: Messages, schema: dict[str, object], max_tokens: int) -> str:
-        props = schema["properties"]
-        assert isinstance(props, dict)
-        kind = next(iter(props))
-        self.calls.append(kind)
-        if self.garbage:
-            return "I am sorry, I cannot do JSON."
-        if kind == "core":
-            core = "China's Ministry of Commerce says the export controls on magnets are lawful."
-            return json.dumps({"core": core})
-        if kind == "point":
-            self.points += 1
-            close = "clause by clause" in messages[-1]["content"]  # the second attempt
-            if self.wrong and (self.points == 1 or (close and self.stubborn)):
-                return json.dumps({"point": "WRONG: exports rose 50 percent.", "heading": "X"})
-            text = "稀土 exports fell." if self.chinese_first else "Exports of magnets fell."
-            return json.dumps({"point": text, "heading": "Exports"})
-        if kind == "text":
-            return json.dumps({"text": "Rare-earth exports fell."})
-        if kind == "answer":
-            claim = messages[-1]["content"].split("Claim: ", 1)[1]
-            return json.dumps({"answer": "NO" if "WRONG" in claim else "YES"})
-        raise AssertionError(kind)
-
-
-class FakeEmbedder:
-    name = "fake"
-    dim = 8
-
-    def embed(self, texts: Any) -> Any:
-        import numpy as np
-
-        rows = []
-        for t in texts:
-            v = np.zeros(8, dtype=np.float32)
-            for ch in t:
-                v[ord(ch) % 8] += 1
-            rows.append(v / (np.linalg.norm(v) or 1))
-        return np.array(rows, dtype=np.float32)
+    return make_document("商务部回应稀土磁体出口管制", PARAGRAPHS)
 
 
 OPTS = SummaryOptions(backend="scripted", language="en")
@@ -375,17 +304,7 @@ def test_attributions_and_quote_tails_are_not_points() -> None:
         "江西赣州一家大型稀土冶炼公司高层昨天向《第一财经日报》透露。"
         "据海关数据，今年前11个月出口量为5.2万吨。"
     )
-    doc = Document(
-        id="x",
-        title="t",
-        paragraphs=(para,),
-        source="s",
-        source_display="S",
-        published_at=None,
-        language="zh",
-        url=None,
-        fetched_at=datetime(2025, 1, 1, tzinfo=UTC),
-    )
+    doc = make_document("t", (para,), source="s", source_display="S", published_at=None)
     texts = [s.text for s in sentences(doc)]
     assert texts[0].endswith("普遍如此。”")  # the closing quote stays with its sentence
     assert not any("透露" in t for t in texts)  # who said it is not a point

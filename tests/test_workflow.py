@@ -5,8 +5,6 @@ import json
 import os
 import re
 import threading
-from collections.abc import Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
@@ -15,13 +13,8 @@ import pytest
 from newsdesk import IngestOptions, ingest
 from newsdesk.errors import ConfigError
 from newsdesk.store import Store
-from newsdesk.workflow import (
-    Outputs,
-    load_topic,
-    run_topic,
-    select,
-    watch,
-)
+from newsdesk.workflow import Outputs, load_topic, run_topic, select, watch
+from tests.conftest import ChatServer, Unclosed
 
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLE = ROOT / "examples" / "rare-earth-magnets.toml"
@@ -99,20 +92,9 @@ def test_watch_once_logs_a_failing_topic_and_runs_the_others(tmp_path: Path, sto
     good = load_topic(topic_file(tmp_path))
     broken = good.model_copy(update={"name": "broken", "backend": "no-such-backend"})
     logs: list[str] = []
-    watch(lambda: store_proxy(store), [broken, good], log=logs.append, once=True)
+    watch(lambda: Unclosed(store), [broken, good], log=logs.append, once=True)
     assert any(line.startswith("broken: failed") for line in logs)
     assert any(line.startswith("高性能稀土永磁体:") and "items" in line for line in logs)
-
-
-class store_proxy:
-    def __init__(self, store: Store) -> None:
-        self._store = store
-
-    def __getattr__(self, name: str) -> Any:
-        return getattr(self._store, name)
-
-    def close(self) -> None:
-        pass
 
 
 @pytest.mark.slow
@@ -137,56 +119,35 @@ def test_example_topic_over_all_corpora(corpora_store: tuple[Store, Any], tmp_pa
 
 
 @pytest.fixture
-def paired_llm() -> Iterator[tuple[str, list[str]]]:
-    """An OpenAI-compatible server on 127.0.0.1 that answers requests in pairs.
+def paired_llm(chat_server: ChatServer) -> ChatServer:
+    """The chat server answering requests in pairs.
 
     Each request waits (up to 2 s) for another one, so two topics run in two
     threads stay in step, the way ``serve`` runs topics side by side. It echoes
-    the sentence it is asked to rewrite and says YES to every judge question;
-    it records the model each request names.
+    the sentence it is asked to rewrite and says YES to every judge question.
     """
-    models: list[str] = []
     partner = threading.Barrier(2)
 
-    class Handler(BaseHTTPRequestHandler):
-        def log_message(self, format: str, *args: object) -> None:
-            pass
+    def paired(body: dict[str, Any]) -> dict[str, object]:
+        with contextlib.suppress(threading.BrokenBarrierError):
+            partner.wait(2)
+        if partner.broken:
+            partner.reset()
+        asked = re.search(r"(?:Key sentence|Sentence): (.*)", body["messages"][-1]["content"])
+        echo = asked.group(1) if asked else "稀土。"
+        return {"core": echo, "point": echo, "heading": "稀土", "answer": "YES"}
 
-        def do_POST(self) -> None:
-            body = json.loads(self.rfile.read(int(self.headers.get("Content-Length", 0))))
-            models.append(str(body["model"]))
-            with contextlib.suppress(threading.BrokenBarrierError):
-                partner.wait(2)
-            if partner.broken:
-                partner.reset()
-            asked = re.search(r"(?:Key sentence|Sentence): (.*)", body["messages"][-1]["content"])
-            echo = asked.group(1) if asked else "稀土。"
-            fields = {"core": echo, "point": echo, "heading": "稀土", "answer": "YES"}
-            data = json.dumps({"choices": [{"message": {"content": json.dumps(fields)}}]})
-            self.send_response(200)
-            self.send_header("Content-Type", "application/json")
-            self.send_header("Content-Length", str(len(data.encode())))
-            self.end_headers()
-            self.wfile.write(data.encode())
-
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    server.daemon_threads = True
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    try:
-        yield f"http://127.0.0.1:{server.server_address[1]}/v1", models
-    finally:
-        server.shutdown()
-        server.server_close()
+    chat_server.answer = paired
+    return chat_server
 
 
 def test_two_topics_with_their_own_models_in_one_process_keep_them(
-    tmp_path: Path, paired_llm: tuple[str, list[str]], monkeypatch: pytest.MonkeyPatch
+    tmp_path: Path, paired_llm: ChatServer, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """Each topic's briefs come from its own model, also while another topic runs."""
     from newsdesk.store import open_store
 
-    url, models = paired_llm
-    monkeypatch.setenv("NEWSDESK_OPENAI_BASE_URL", url)
+    monkeypatch.setenv("NEWSDESK_OPENAI_BASE_URL", paired_llm.url)
     monkeypatch.setenv("NEWSDESK_HTTP_RETRIES", "0")
     db = str(tmp_path / "two.db")
     store = open_store(db)
@@ -232,5 +193,5 @@ def test_two_topics_with_their_own_models_in_one_process_keep_them(
         assert [(i.summary.backend, i.summary.model) for i in items] == [
             ("openai", topic.model)
         ] * len(items)
-    assert set(models) == {"model-a", "model-b"}
+    assert {r["model"] for r in paired_llm.requests} == {"model-a", "model-b"}
     assert "NEWSDESK_OPENAI_MODEL" not in os.environ
