@@ -936,12 +936,12 @@ def migrate_cmd(
     as_json: JsonOption = False,
 ) -> None:
     """Copy a whole store (documents, index, clusters, summaries, runs) and verify the counts."""
-    from newsdesk.store.migrate import migrate
+    from newsdesk.store.copy import copy_store
 
     src, dst = open_store(source), open_store(target)
     try:
         with _stage("copy") as update:
-            counts = migrate(src, dst, lambda table, n: update(n, None))
+            counts = copy_store(src, dst, lambda table, n: update(n, None))
     finally:
         src.close()
         dst.close()

@@ -1,5 +1,7 @@
 """Copy a whole store to another backend: ``newsdesk migrate --from A --to B``.
 
+(Schema versions are another matter: ``store/migrations.py``.)
+
 Every table (documents, paragraphs, origins, the search index and vectors,
 clusters, summaries, runs) is copied in its neutral row shape, in an order
 that satisfies references, a chunk per transaction; then the row counts of
@@ -25,7 +27,7 @@ def _chunks(rows: Iterable[tuple[Any, ...]], size: int) -> Iterator[list[tuple[A
         yield chunk
 
 
-def migrate(
+def copy_store(
     source: Store, target: Store, progress: Callable[[str, int], None] | None = None
 ) -> dict[str, tuple[int, int]]:
     """Copy every table of ``source`` into the empty ``target``; (source, target) counts."""
