@@ -138,11 +138,11 @@ def summarize(
         doc = store.get(doc_id)
         model = _model_name(opts, llm)
         cached = None if opts.refresh else _from_cache(store, doc.id, opts, model)
-        summary = Summary.from_dict(cached) if cached else summarize_document(doc, opts, llm=llm)
+        summary = cached or summarize_document(doc, opts, llm=llm)
         if not cached and not summary.backend.startswith("extractive (fallback"):
             # Cached under the language asked for (an extractive brief stays in the
             # source language); a fallback is not cached, so the model is retried.
-            store.save_summary({**summary.to_dict(), "cache_language": opts.language})
+            store.save_summary(summary, opts.language)
         out.append(summary)
         if progress:
             progress(summary)
@@ -172,35 +172,29 @@ def _summarize_remote(
     return out
 
 
-def cached_summary(store: Store, doc_id: str, options: SummaryOptions) -> dict[str, Any] | None:
+def cached_summary(store: Store, doc_id: str, options: SummaryOptions) -> Summary | None:
     """The cached brief of a stored document under these options, or None."""
     opts = options.resolved()
     return _from_cache(store, doc_id, opts, _model_name(opts, None))
 
 
-INTERNAL_FIELDS = ("cache_language",)  # kept in the cache row, never shown
-
-
-def _from_cache(
-    store: Store, doc_id: str, opts: SummaryOptions, model: str
-) -> dict[str, Any] | None:
+def _from_cache(store: Store, doc_id: str, opts: SummaryOptions, model: str) -> Summary | None:
     """The cached brief for these options; one the judge never read does not answer a judged ask.
 
     A brief written with the judge off has claims still ``unchecked`` (the
     judge gives every claim it reads a verdict), so the cache row itself says
     whether it was judged, for briefs cached before this check too.
     """
-    row = store.get_summary(doc_id, opts.backend, model, prompts.PROMPT_VERSION, opts.language)
-    if row is None:
+    cached = store.get_summary(doc_id, opts.backend, model, prompts.PROMPT_VERSION, opts.language)
+    if cached is None:
         return None
-    if opts.judge and opts.backend != "extractive" and not _judged(row):
+    if opts.judge and opts.backend != "extractive" and not _judged(cached):
         return None
-    return {k: v for k, v in row.items() if k not in INTERNAL_FIELDS}
+    return cached
 
 
-def _judged(row: dict[str, Any]) -> bool:
-    claims = [row["core_viewpoint"], *(p for g in row.get("groups", []) for p in g["points"])]
-    return all(c.get("verdict") != Verdict.UNCHECKED.value for c in claims)
+def _judged(summary: Summary) -> bool:
+    return all(c.verdict is not Verdict.UNCHECKED for c in summary.claims())
 
 
 def _model_name(opts: SummaryOptions, llm: LLM | None) -> str:

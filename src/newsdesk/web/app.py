@@ -572,7 +572,7 @@ def create_app(
                 f"no {opts.backend} {opts.language} brief of {doc.id} yet: "
                 "POST /api/summaries writes one"
             )
-        return cached
+        return cached.to_dict()
 
     @app.post("/api/summaries", tags=["summaries"])
     def create_summary(request: Request, body: SummaryBody) -> dict[str, Any]:
