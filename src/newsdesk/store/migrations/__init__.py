@@ -1,205 +1,48 @@
 """Schema versions: named, append-only migrations, one list per backend.
 
-Both backends write them the same way: a function per migration, named after
-it (``m001_documents``, ...), registered in order with ``@SCHEMA``; each runs
-once, in a transaction, and is recorded by name in ``_migrations``. Never edit
-the effect of, rename or reorder one that has shipped: add a new one.
+Both backends write them the same way: ``MIGRATIONS``, a list of
+``Migration(name, scripts)`` in the order they run; each runs once, in a
+transaction, and is recorded by name in ``_migrations``. Never change what a
+shipped one does, rename or reorder it: add a new one at the end.
 
 - ``migrations/sqlite.py``: the SQLite schema (FTS5 index, vector blobs, the
-  change log a server's vector cache reads).
-- ``migrations/postgres.py``: the PostgreSQL schema (tsvector index, pgvector).
+  change log a server's vector cache reads) and how SQLite applies it.
+- ``migrations/postgres.py``: the PostgreSQL schema (tsvector index, pgvector)
+  and how PostgreSQL applies it.
+- ``migrations/tables.py``: the tables both hold, written once, in each
+  backend's types.
 
-The tables both hold are written once here, with the few types that differ
-(``TYPES``); the names of the versions differ between the backends (they grew
-apart) and stay as they are, so every existing store opens and migrates.
+The names of the versions differ between the backends (they grew apart) and
+stay as they are, so every existing store opens and migrates.
 
 (Copying a whole store to another is ``store/copy.py``.)
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from dataclasses import dataclass, field
-from typing import Generic, TypeVar
+from dataclasses import dataclass
 
-C = TypeVar("C")  # a backend's connection
+from newsdesk.store.migrations.tables import TYPES
+
+__all__ = ["Migration", "schema"]
 
 
 @dataclass(frozen=True, slots=True)
-class Migration(Generic[C]):
-    """One schema version: its recorded name and what it does to a connection."""
+class Migration:
+    """One schema version: its recorded name and its SQL scripts (in ``TYPES`` placeholders)."""
 
     name: str
-    apply: Callable[[C], None]
+    scripts: tuple[str, ...]
+
+    def sql(self, backend: str) -> str:
+        """The scripts in ``backend``'s types and table options."""
+        return "".join(s.format(**TYPES[backend]) for s in self.scripts)
 
 
-@dataclass
-class Schema(Generic[C]):
-    """The migrations of one backend, in the order they run (``@SCHEMA`` adds the next)."""
-
-    steps: list[Migration[C]] = field(default_factory=list)
-
-    def __call__(self, fn: Callable[[C], None]) -> Callable[[C], None]:
-        """Register ``fn`` as the next migration, named after the function."""
-        self.steps.append(Migration(fn.__name__, fn))
-        return fn
-
-    def names(self) -> list[str]:
-        return [m.name for m in self.steps]
-
-
-# The types and table options that differ, by backend.
-TYPES: dict[str, dict[str, str]] = {
-    "sqlite": {
-        "real": "REAL",
-        "bigint": "INTEGER",
-        "serial": "INTEGER PRIMARY KEY AUTOINCREMENT",
-        "no_rowid": " WITHOUT ROWID",
-    },
-    "postgres": {
-        "real": "DOUBLE PRECISION",
-        "bigint": "BIGINT",
-        "serial": "BIGSERIAL PRIMARY KEY",
-        "no_rowid": "",
-    },
-}
-
-
-def ddl(backend: str, template: str) -> str:
-    """A shared table definition in ``backend``'s types."""
-    return template.format(**TYPES[backend])
-
-
-DOCUMENTS = """
-CREATE TABLE documents (
-    id TEXT PRIMARY KEY,
-    title TEXT NOT NULL,
-    source TEXT NOT NULL,
-    source_display TEXT NOT NULL,
-    published_at TEXT,            -- ISO 8601 with its offset
-    published_ts {real},          -- the same instant as a Unix time, for sorting
-    language TEXT NOT NULL,
-    url TEXT,
-    fetched_at TEXT NOT NULL,
-    n_paragraphs INTEGER NOT NULL,
-    cluster_id TEXT,
-    superseded_by TEXT REFERENCES documents(id)
-);
-CREATE INDEX documents_published ON documents(published_ts DESC);
-CREATE INDEX documents_source ON documents(source);
-CREATE TABLE paragraphs (
-    doc_id TEXT NOT NULL REFERENCES documents(id) ON DELETE CASCADE,
-    n INTEGER NOT NULL,           -- 1-based: what citations mean
-    text TEXT NOT NULL,
-    PRIMARY KEY (doc_id, n)
-){no_rowid};
-CREATE TABLE origins (
-    origin TEXT PRIMARY KEY,      -- a URL, or file#id: one article across versions
-    doc_id TEXT NOT NULL REFERENCES documents(id)
-){no_rowid};
-CREATE INDEX origins_doc ON origins(doc_id);
-"""
-
-HTTP_CACHE = """
-CREATE TABLE http_cache (
-    url TEXT PRIMARY KEY,
-    etag TEXT,
-    last_modified TEXT,
-    fetched_at TEXT NOT NULL
-){no_rowid};
-"""
-
-DEDUP = """
-CREATE TABLE dedup (
-    doc_id TEXT PRIMARY KEY REFERENCES documents(id) ON DELETE CASCADE,
-    body_hash TEXT NOT NULL,       -- SHA-256 of the normalized body
-    cluster_id TEXT NOT NULL,
-    reason TEXT NOT NULL           -- new, exact or near
-){no_rowid};
-CREATE INDEX dedup_hash ON dedup(body_hash);
-CREATE INDEX dedup_cluster ON dedup(cluster_id);
-CREATE TABLE lsh (                 -- MinHash LSH bands of every clustered document
-    band INTEGER NOT NULL,
-    key {bigint} NOT NULL,
-    doc_id TEXT NOT NULL,
-    PRIMARY KEY (band, key, doc_id)
-){no_rowid};
-CREATE TABLE clusters (
-    id TEXT PRIMARY KEY,
-    canonical_id TEXT NOT NULL,    -- earliest published, then most complete
-    size INTEGER NOT NULL          -- current members, canonical included
-){no_rowid};
-"""
-
-DOCUMENTS_CLUSTER = "CREATE INDEX documents_cluster ON documents(cluster_id);"
-
-SUMMARIES = """
-CREATE TABLE summaries (
-    doc_id TEXT NOT NULL REFERENCES documents(id) ON DELETE CASCADE,
-    backend TEXT NOT NULL,
-    model TEXT NOT NULL,
-    prompt_version TEXT NOT NULL,
-    language TEXT NOT NULL,
-    summary TEXT NOT NULL,        -- JSON: claims, citations, verdicts, notes
-    created_at TEXT NOT NULL,
-    PRIMARY KEY (doc_id, backend, model, prompt_version, language)
-){no_rowid};
-"""
-
-RUNS = """
-CREATE TABLE runs (
-    id {serial},
-    topic TEXT NOT NULL,
-    started_at TEXT NOT NULL,
-    finished_at TEXT,
-    status TEXT NOT NULL,          -- running, ok or failed
-    items TEXT NOT NULL DEFAULT '[]',   -- JSON: the digest's document ids, in order
-    new_items TEXT NOT NULL DEFAULT '[]',
-    summarized INTEGER NOT NULL DEFAULT 0,
-    message TEXT NOT NULL DEFAULT ''
-);
-CREATE INDEX runs_topic ON runs(topic, id);
-"""
-
-# The digest a run produced (JSON): the web app shows it, and the next run
-# reuses its overview when the items have not changed.
-RUN_DIGESTS = "ALTER TABLE runs ADD COLUMN digest TEXT NOT NULL DEFAULT '';"
-
-# The process that runs a run (store/owners.py): a running run is the topic's
-# lock (PostgreSQL: with the topic's advisory lock held by that process's
-# session), and one whose owner is gone is ended as failed.
-RUN_OWNER = """
-ALTER TABLE runs ADD COLUMN owner TEXT NOT NULL DEFAULT '';
-CREATE INDEX runs_running ON runs(topic) WHERE status = 'running';
-"""
-
-ALERTS = """
--- Alerts waiting for, or done with, delivery: one row per alert and channel.
-CREATE TABLE alerts (
-    id {serial},
-    key TEXT NOT NULL UNIQUE,      -- topic|rule|story|channel: never sent twice
-    topic TEXT NOT NULL,
-    rule TEXT NOT NULL,
-    channel TEXT NOT NULL,
-    payload TEXT NOT NULL,         -- JSON: the Alert
-    status TEXT NOT NULL DEFAULT 'pending',   -- pending, sent or failed
-    attempts INTEGER NOT NULL DEFAULT 0,
-    error TEXT NOT NULL DEFAULT '',
-    created_at TEXT NOT NULL,
-    next_at {real} NOT NULL,       -- Unix time of the next attempt (or end of a claim)
-    sent_at TEXT
-);
-CREATE INDEX alerts_due ON alerts(status, next_at);
-"""
-
-# Query translations for lexical search (English topic -> Chinese words), so a
-# repeated or saved query never loads the dictionary again.
-QUERY_TRANSLATIONS = """
-CREATE TABLE query_translations (
-    translator TEXT NOT NULL,     -- e.g. cedict-1; a new version misses the old rows
-    query TEXT NOT NULL,
-    translation TEXT NOT NULL,    -- JSON: the concepts and their Chinese words
-    created_at TEXT NOT NULL,
-    PRIMARY KEY (translator, query)
-){no_rowid};
-"""
+def schema(*steps: tuple[str, tuple[str, ...]]) -> list[Migration]:
+    """The migrations of one backend from (name, scripts) pairs, names checked unique."""
+    out = [Migration(name, scripts) for name, scripts in steps]
+    names = [m.name for m in out]
+    if len(set(names)) != len(names):
+        raise ValueError(f"migration names repeat: {names}")
+    return out

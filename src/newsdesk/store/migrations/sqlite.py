@@ -1,28 +1,69 @@
-"""The SQLite schema, version by version (the shared tables are ``migrations/__init__.py``'s)."""
+"""The SQLite schema, version by version, and how SQLite applies it."""
 
 from __future__ import annotations
 
 import sqlite3
 from datetime import UTC, datetime
 
-from newsdesk.store.migrations import (
-    ALERTS,
-    DEDUP,
-    DOCUMENTS,
-    DOCUMENTS_CLUSTER,
-    HTTP_CACHE,
-    QUERY_TRANSLATIONS,
-    RUN_DIGESTS,
-    RUN_OWNER,
-    RUNS,
-    SUMMARIES,
-    Migration,
-    Schema,
-    ddl,
+from newsdesk.store.migrations import Migration, schema, tables
+
+# Citations refer to paragraph numbers: a stored paragraph never changes.
+PARAGRAPHS_IMMUTABLE = """
+CREATE TRIGGER paragraphs_immutable BEFORE UPDATE ON paragraphs
+BEGIN
+    SELECT RAISE(ABORT, 'stored paragraphs are immutable: citations refer to them');
+END;
+"""
+
+SEARCH_INDEX = """
+-- BM25 over pre-segmented words (jieba for Chinese); rowid = documents.rowid.
+CREATE VIRTUAL TABLE doc_fts USING fts5(
+    title, body, tokenize = 'porter unicode61 remove_diacritics 2'
+);
+CREATE TABLE embeddings (
+    doc_id TEXT PRIMARY KEY REFERENCES documents(id) ON DELETE CASCADE,
+    model TEXT NOT NULL,
+    vector BLOB NOT NULL          -- float32, L2-normalized
+) WITHOUT ROWID;
+CREATE INDEX embeddings_model ON embeddings(model);
+"""
+
+# Document frequency per indexed word, read by hybrid search for query weighting.
+VOCABULARY = "CREATE VIRTUAL TABLE doc_vocab USING fts5vocab(doc_fts, 'row');"
+
+# Which documents' vectors or index rows changed, in commit order, so a
+# server's shared vector cache reloads only those (store/index_cache.py).
+CHANGE_LOG = """
+CREATE TABLE change_log (
+    seq INTEGER PRIMARY KEY AUTOINCREMENT,
+    doc_id TEXT NOT NULL
+);
+""" + "".join(
+    f"CREATE TRIGGER change_log_{name} AFTER {event} ON {table}\n"
+    f"BEGIN\n    INSERT INTO change_log (doc_id) VALUES ({changed});\nEND;\n"
+    for name, event, table, changed in (
+        ("document", "INSERT", "documents", "new.id"),
+        ("superseded", "UPDATE OF superseded_by", "documents", "new.id"),
+        ("vector_insert", "INSERT", "embeddings", "new.doc_id"),
+        ("vector_update", "UPDATE", "embeddings", "new.doc_id"),
+        ("vector_delete", "DELETE", "embeddings", "old.doc_id"),
+    )
 )
 
-SCHEMA: Schema[sqlite3.Connection] = Schema()
-MIGRATIONS: list[Migration[sqlite3.Connection]] = SCHEMA.steps
+MIGRATIONS: list[Migration] = schema(
+    ("m001_documents", (tables.DOCUMENTS, PARAGRAPHS_IMMUTABLE)),
+    ("m002_http_cache", (tables.HTTP_CACHE,)),
+    ("m003_search_index", (SEARCH_INDEX,)),
+    ("m004_dedup", (tables.DEDUP, tables.DOCUMENTS_CLUSTER)),
+    ("m005_vocabulary", (VOCABULARY,)),
+    ("m006_summaries", (tables.SUMMARIES,)),
+    ("m007_runs", (tables.RUNS,)),
+    ("m008_run_digests", (tables.RUN_DIGESTS,)),
+    ("m009_run_owner", (tables.RUN_OWNER,)),
+    ("m012_change_log", (CHANGE_LOG,)),
+    ("m011a_alert_outbox", (tables.ALERTS,)),
+    ("m010_query_translations", (tables.QUERY_TRANSLATIONS,)),
+)
 
 
 def run_script(conn: sqlite3.Connection, sql: str) -> None:
@@ -35,125 +76,6 @@ def run_script(conn: sqlite3.Connection, sql: str) -> None:
             statement = ""
     if statement.strip():
         raise ValueError(f"incomplete SQL statement in migration: {statement.strip()[:80]}")
-
-
-def _shared(conn: sqlite3.Connection, template: str) -> None:
-    run_script(conn, ddl("sqlite", template))
-
-
-@SCHEMA
-def m001_documents(conn: sqlite3.Connection) -> None:
-    _shared(conn, DOCUMENTS)
-    # Citations refer to paragraph numbers: a stored paragraph never changes.
-    run_script(
-        conn,
-        """
-        CREATE TRIGGER paragraphs_immutable BEFORE UPDATE ON paragraphs
-        BEGIN
-            SELECT RAISE(ABORT, 'stored paragraphs are immutable: citations refer to them');
-        END;
-        """,
-    )
-
-
-@SCHEMA
-def m002_http_cache(conn: sqlite3.Connection) -> None:
-    _shared(conn, HTTP_CACHE)
-
-
-@SCHEMA
-def m003_search_index(conn: sqlite3.Connection) -> None:
-    run_script(
-        conn,
-        """
-        -- BM25 over pre-segmented words (jieba for Chinese); rowid = documents.rowid.
-        CREATE VIRTUAL TABLE doc_fts USING fts5(
-            title, body, tokenize = 'porter unicode61 remove_diacritics 2'
-        );
-        CREATE TABLE embeddings (
-            doc_id TEXT PRIMARY KEY REFERENCES documents(id) ON DELETE CASCADE,
-            model TEXT NOT NULL,
-            vector BLOB NOT NULL          -- float32, L2-normalized
-        ) WITHOUT ROWID;
-        CREATE INDEX embeddings_model ON embeddings(model);
-        """,
-    )
-
-
-@SCHEMA
-def m004_dedup(conn: sqlite3.Connection) -> None:
-    _shared(conn, DEDUP + DOCUMENTS_CLUSTER)
-
-
-@SCHEMA
-def m005_vocabulary(conn: sqlite3.Connection) -> None:
-    # Document frequency per indexed word, read by hybrid search for query weighting.
-    conn.execute("CREATE VIRTUAL TABLE doc_vocab USING fts5vocab(doc_fts, 'row')")
-
-
-@SCHEMA
-def m006_summaries(conn: sqlite3.Connection) -> None:
-    _shared(conn, SUMMARIES)
-
-
-@SCHEMA
-def m007_runs(conn: sqlite3.Connection) -> None:
-    _shared(conn, RUNS)
-
-
-@SCHEMA
-def m008_run_digests(conn: sqlite3.Connection) -> None:
-    _shared(conn, RUN_DIGESTS)
-
-
-@SCHEMA
-def m009_run_owner(conn: sqlite3.Connection) -> None:
-    _shared(conn, RUN_OWNER)
-
-
-@SCHEMA
-def m012_change_log(conn: sqlite3.Connection) -> None:
-    # Which documents' vectors or index rows changed, in commit order, so a
-    # server's shared vector cache reloads only those (store/index_cache.py).
-    run_script(
-        conn,
-        """
-        CREATE TABLE change_log (
-            seq INTEGER PRIMARY KEY AUTOINCREMENT,
-            doc_id TEXT NOT NULL
-        );
-        CREATE TRIGGER change_log_document AFTER INSERT ON documents
-        BEGIN
-            INSERT INTO change_log (doc_id) VALUES (new.id);
-        END;
-        CREATE TRIGGER change_log_superseded AFTER UPDATE OF superseded_by ON documents
-        BEGIN
-            INSERT INTO change_log (doc_id) VALUES (new.id);
-        END;
-        CREATE TRIGGER change_log_vector_insert AFTER INSERT ON embeddings
-        BEGIN
-            INSERT INTO change_log (doc_id) VALUES (new.doc_id);
-        END;
-        CREATE TRIGGER change_log_vector_update AFTER UPDATE ON embeddings
-        BEGIN
-            INSERT INTO change_log (doc_id) VALUES (new.doc_id);
-        END;
-        CREATE TRIGGER change_log_vector_delete AFTER DELETE ON embeddings
-        BEGIN
-            INSERT INTO change_log (doc_id) VALUES (old.doc_id);
-        END;
-        """,
-    )
-
-
-@SCHEMA
-def m011a_alert_outbox(conn: sqlite3.Connection) -> None:
-    _shared(conn, ALERTS)
-
-
-@SCHEMA
-def m010_query_translations(conn: sqlite3.Connection) -> None:
-    _shared(conn, QUERY_TRANSLATIONS)
 
 
 def apply(conn: sqlite3.Connection) -> list[str]:
@@ -175,7 +97,7 @@ def apply(conn: sqlite3.Connection) -> list[str]:
             if conn.execute("SELECT 1 FROM _migrations WHERE name = ?", (step.name,)).fetchone():
                 conn.execute("COMMIT")
                 continue
-            step.apply(conn)
+            run_script(conn, step.sql("sqlite"))
             conn.execute(
                 "INSERT INTO _migrations (name, applied_at) VALUES (?, ?)",
                 (step.name, datetime.now(UTC).isoformat()),
@@ -194,4 +116,4 @@ def _all_applied(conn: sqlite3.Connection) -> bool:
         done = {r[0] for r in conn.execute("SELECT name FROM _migrations")}
     except sqlite3.OperationalError:
         return False
-    return all(name in done for name in SCHEMA.names())
+    return all(m.name in done for m in MIGRATIONS)
