@@ -40,11 +40,11 @@ def test_sqlite_to_postgresql_and_back(demo_site: DemoSite, postgres: Any, tmp_p
     for q in QUERIES:
         assert top(pg, q)[0] == top(source, q)[0], q
     runs = source.runs()
-    assert pg.run(runs[0]["id"])["digest"] == source.run(runs[0]["id"])["digest"]
+    assert pg.run(runs[0].id).digest == source.run(runs[0].id).digest
     doc = source.get(source.all_ids()[0])
     assert pg.get(doc.id) == doc
     new_run = pg.start_run("t")  # the id sequence continues after the copied runs
-    assert new_run > max(r["id"] for r in runs)
+    assert new_run > max(r.id for r in runs)
     with pytest.raises(StoreError, match="not empty"):
         copy_store(source, pg)
     back = open_store(str(tmp_path / "back.db"))

@@ -11,6 +11,9 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
 
+from newsdesk.model.run import Run as Run
+from newsdesk.model.run import RunResult as RunResult
+
 
 def document_id(source: str, title: str, paragraphs: tuple[str, ...] | list[str]) -> str:
     """The stable id of a document: a hash of its normalized source, title and body.

@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
 import numpy as np
 import numpy.typing as npt
 
-from newsdesk.model import Alert, Delivery, Document, IndexEntry, Outcome
+from newsdesk.model import Alert, Delivery, Document, IndexEntry, Outcome, Run, RunResult
 
 if TYPE_CHECKING:  # summarize/__init__ imports this module: no import at run time
     from newsdesk.summarize.schema import Summary
@@ -277,24 +277,15 @@ class RunStore(Protocol):
         """End as failed the running runs (of ``topic``, or all) whose process is gone."""
         ...
 
-    def finish_run(
-        self,
-        run_id: int,
-        status: str,
-        items: Sequence[str],
-        new_items: Sequence[str],
-        summarized: int,
-        message: str = "",
-        digest: Mapping[str, object] | None = None,
-    ) -> None:
+    def finish_run(self, run_id: int, result: RunResult) -> None:
         """Record how a run ended, which items its digest holds, and the digest itself."""
         ...
 
-    def runs(self, topic: str | None = None, limit: int = 20) -> list[dict[str, Any]]:
+    def runs(self, topic: str | None = None, limit: int = 20) -> list[Run]:
         """Past runs, newest first, without their digests."""
         ...
 
-    def run(self, run_id: int) -> dict[str, Any]:
+    def run(self, run_id: int) -> Run:
         """One run with its digest; NotFound when there is no such run."""
         ...
 

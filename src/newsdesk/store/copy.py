@@ -13,15 +13,14 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator
 from itertools import islice
-from typing import Any
 
 from newsdesk.errors import StoreError
-from newsdesk.store.base import TABLES, Store
+from newsdesk.store.base import TABLES, Row, Store
 
 CHUNK = 2000  # rows per transaction (documents go in one: superseded_by refers across them)
 
 
-def _chunks(rows: Iterable[tuple[Any, ...]], size: int) -> Iterator[list[tuple[Any, ...]]]:
+def _chunks(rows: Iterable[Row], size: int) -> Iterator[list[Row]]:
     it = iter(rows)
     while chunk := list(islice(it, size)):
         yield chunk

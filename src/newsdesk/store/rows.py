@@ -5,9 +5,8 @@ from __future__ import annotations
 import json
 from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
-from typing import Any
 
-from newsdesk.model import Alert, Delivery, Document
+from newsdesk.model import Alert, Delivery, Document, Run
 from newsdesk.store import owners
 from newsdesk.store.base import TABLES, DocumentFilter, Row
 
@@ -106,13 +105,24 @@ def orphan_message(owner: str) -> str:
     return f"interrupted: {owners.describe(owner)} stopped before the run ended"
 
 
-def run_from_row(row: Row) -> dict[str, Any]:
-    """A run as a dict from a row of RUN_COLUMNS."""
-    d = dict(zip(RUN_COLUMNS, row, strict=True))
-    d["id"] = int(d["id"])
-    d["items"] = json.loads(d["items"])
-    d["new_items"] = json.loads(d["new_items"])
-    return d
+def run_from_row(row: Row) -> Run:
+    """A Run from a row of RUN_COLUMNS (and the digest column, when the row has it)."""
+    digest = None
+    if len(row) > len(RUN_COLUMNS):  # the digest: '' for a run that wrote none
+        digest = json.loads(row[-1]) if row[-1] else {}
+    d = dict(zip(RUN_COLUMNS, row[: len(RUN_COLUMNS)], strict=True))
+    return Run(
+        id=int(d["id"]),
+        topic=d["topic"],
+        started_at=d["started_at"],
+        finished_at=d["finished_at"],
+        status=d["status"],
+        items=tuple(json.loads(d["items"])),
+        new_items=tuple(json.loads(d["new_items"])),
+        summarized=int(d["summarized"]),
+        message=d["message"],
+        digest=digest,
+    )
 
 
 def delivery_from_row(row: Row) -> Delivery:

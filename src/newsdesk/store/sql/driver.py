@@ -108,6 +108,11 @@ class SQLDriver(ABC):
         row = self._one(sql, args)
         return int(row[0]) if row else 0
 
+    def _newest(self, select: str, column: str, value: str | None, limit: int) -> list[Row]:
+        """Rows of ``select`` (SELECT ... FROM a table), newest first, ``column = value`` if set."""
+        where, args = (f" WHERE {column} = ?", [value]) if value else ("", [])
+        return self._all(f"{select}{where} ORDER BY id DESC LIMIT ?", (*args, limit))
+
     def _documents(self, rows: Sequence[Row]) -> list[Document]:
         paras: dict[str, list[str]] = {r[0]: [] for r in rows}
         sql = "SELECT doc_id, text FROM paragraphs WHERE doc_id {ids} ORDER BY doc_id, n"

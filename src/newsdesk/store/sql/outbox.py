@@ -50,11 +50,7 @@ class OutboxSQL(SQLDriver):
 
     def deliveries(self, status: str | None = None, limit: int = 100) -> list[Delivery]:
         """The delivery log, newest first (of one status, or all)."""
-        where, args = ("WHERE status = ?", [status]) if status else ("", [])
-        rows = self._all(
-            f"SELECT {DELIVERY_COLUMNS} FROM alerts {where} ORDER BY id DESC LIMIT ?",
-            (*args, limit),
-        )
+        rows = self._newest(f"SELECT {DELIVERY_COLUMNS} FROM alerts", "status", status, limit)
         return [delivery_from_row(r) for r in rows]
 
     def retry_failed(self) -> int:

@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from datetime import UTC, datetime
-from typing import Any
 
 from newsdesk.errors import NotFound
+from newsdesk.model import Run, RunResult
 from newsdesk.store.base import TABLES
 from newsdesk.store.rows import RUN_COLUMNS, orphan_message, run_from_row
 from newsdesk.store.sql.driver import SQLDriver, upsert
@@ -44,16 +44,7 @@ class RunsSQL(SQLDriver):
             [(datetime.now(UTC).isoformat(), orphan_message(o), i) for i, o in runs],
         )
 
-    def finish_run(
-        self,
-        run_id: int,
-        status: str,
-        items: Sequence[str],
-        new_items: Sequence[str],
-        summarized: int,
-        message: str = "",
-        digest: Mapping[str, object] | None = None,
-    ) -> None:
+    def finish_run(self, run_id: int, result: RunResult) -> None:
         """Record how a run ended, which items its digest holds, and the digest itself."""
         after = self._release_run(run_id)
         try:
@@ -63,37 +54,31 @@ class RunsSQL(SQLDriver):
                     " summarized = ?, message = ?, digest = ? WHERE id = ?",
                     (
                         datetime.now(UTC).isoformat(),
-                        status,
-                        json.dumps(list(items)),
-                        json.dumps(list(new_items)),
-                        summarized,
-                        message,
-                        json.dumps(digest, ensure_ascii=False) if digest else "",
+                        result.status,
+                        json.dumps(list(result.items)),
+                        json.dumps(list(result.new_items)),
+                        result.summarized,
+                        result.message,
+                        json.dumps(result.digest, ensure_ascii=False) if result.digest else "",
                         run_id,
                     ),
                 )
         finally:
             after()
 
-    def runs(self, topic: str | None = None, limit: int = 20) -> list[dict[str, Any]]:
+    def runs(self, topic: str | None = None, limit: int = 20) -> list[Run]:
         """Past runs, newest first (of one topic, or of all), without their digests."""
-        where, args = ("WHERE topic = ?", [topic]) if topic else ("", [])
-        rows = self._all(
-            f"SELECT {', '.join(RUN_COLUMNS)} FROM runs {where} ORDER BY id DESC LIMIT ?",
-            (*args, limit),
-        )
+        rows = self._newest(f"SELECT {', '.join(RUN_COLUMNS)} FROM runs", "topic", topic, limit)
         return [run_from_row(r) for r in rows]
 
-    def run(self, run_id: int) -> dict[str, Any]:
+    def run(self, run_id: int) -> Run:
         """One run with its digest (``{}`` for a run that wrote none)."""
         row = self._one(
             f"SELECT {', '.join(RUN_COLUMNS)}, digest FROM runs WHERE id = ?", (run_id,)
         )
         if row is None:
             raise NotFound(f"no run {run_id} in {self.shown_location}; `newsdesk runs` lists them")
-        out = run_from_row(row[:-1])
-        out["digest"] = json.loads(row[-1]) if row[-1] else {}
-        return out
+        return run_from_row(row)
 
     # --- summaries -----------------------------------------------------------------
 
