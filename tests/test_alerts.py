@@ -397,7 +397,7 @@ def test_killed_between_run_and_delivery_the_restart_delivers_once(
     pending = store.deliveries("pending")
     # only the article that mentions 审批 at relevance >= 0.8; no story has 2 sources
     assert [d.alert.title for d in pending] == [ARTICLES[0]["title"]]
-    assert store.runs("magnets")[0]["status"] == "ok"  # the run was recorded before the kill
+    assert store.runs("magnets")[0].status == "ok"  # the run was recorded before the kill
     store.close()
 
     env = {**os.environ, "PYTHONPATH": str(ROOT / "src")}

@@ -74,8 +74,8 @@ def test_example_topic_end_to_end_and_incremental(tmp_path: Path, store: Store) 
     assert not any(i.new for i in second.items)
     assert second.overview == first.overview  # reused from the stored run
     runs = store.runs(topic.name)
-    assert [len(r["new_items"]) for r in runs] == [0, len(first.items)]
-    assert store.run(runs[0]["id"])["digest"]["overview"] == data["overview"]
+    assert [len(r.new_items) for r in runs] == [0, len(first.items)]
+    assert (store.run(runs[0].id).digest or {})["overview"] == data["overview"]
 
 
 def test_topic_file_errors_name_the_file_and_field(tmp_path: Path) -> None:

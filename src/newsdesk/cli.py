@@ -478,20 +478,20 @@ def runs_cmd(
     rows = store.runs(name, limit)
     store.close()
     if as_json:
-        _print_json(rows)
+        _print_json([r.to_dict() for r in rows])
         return
     table = Table(box=None)
     for col in ("run", "topic", "started", "status", "items", "new", "summarized"):
         table.add_column(col)
     for r in rows:
         table.add_row(
-            str(r["id"]),
-            r["topic"],
-            r["started_at"][:19],
-            r["status"],
-            str(len(r["items"])),
-            str(len(r["new_items"])),
-            str(r["summarized"]),
+            str(r.id),
+            r.topic,
+            r.started_at[:19],
+            r.status,
+            str(len(r.items)),
+            str(len(r.new_items)),
+            str(r.summarized),
         )
     out.print(table)
 
@@ -502,13 +502,13 @@ def _print_changes(store: Store, topic: str | None, run_id: int | None, as_json:
     from newsdesk.render import changes_text
 
     if run_id is None:
-        done = [r for r in store.runs(topic, 50) if r["status"] == "ok"]
+        done = [r for r in store.runs(topic, 50) if r.ok]
         if not done:
             store.close()
             err.print(f"no finished run of {topic or 'any topic'} yet", markup=False)
             raise typer.Exit(2)
-        run_id = done[0]["id"]
-    stored = store.run(run_id)["digest"].get("changes")
+        run_id = done[0].id
+    stored = (store.run(run_id).digest or {}).get("changes")
     store.close()
     if not stored:
         err.print(f"run {run_id} has no change set (it ran before change tracking)", markup=False)
@@ -936,12 +936,12 @@ def migrate_cmd(
     as_json: JsonOption = False,
 ) -> None:
     """Copy a whole store (documents, index, clusters, summaries, runs) and verify the counts."""
-    from newsdesk.store.migrate import migrate
+    from newsdesk.store.copy import copy_store
 
     src, dst = open_store(source), open_store(target)
     try:
         with _stage("copy") as update:
-            counts = migrate(src, dst, lambda table, n: update(n, None))
+            counts = copy_store(src, dst, lambda table, n: update(n, None))
     finally:
         src.close()
         dst.close()

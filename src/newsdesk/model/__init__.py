@@ -11,6 +11,8 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
 
+from newsdesk.model.run import Run as Run
+from newsdesk.model.run import RunResult as RunResult
 from newsdesk.model.summary import Claim as Claim
 from newsdesk.model.summary import Group as Group
 from newsdesk.model.summary import Summary as Summary

@@ -125,7 +125,7 @@ def summarize(
         if cached is None and not summary.backend.startswith("extractive (fallback"):
             # Cached under the language asked for (an extractive brief stays in the
             # source language); a fallback is not cached, so the model is retried.
-            store.save_summary({**summary.to_dict(), "cache_language": opts.language})
+            store.save_summary(summary, opts.language)
         out.append(summary)
         if progress:
             progress(summary)
@@ -167,13 +167,12 @@ def _from_cache(store: Store, doc_id: str, opts: SummaryOptions, model: str) -> 
     A brief written with the judge off has claims still ``unchecked`` (the
     judge gives every claim it reads a verdict; extractive claims are
     supported as quoted), so the cached brief itself says whether it was
-    judged, for briefs cached before this check too. The row's
-    ``cache_language`` (the language asked for) is the store's, not the brief's.
+    judged, for briefs cached before this check too. The language asked for
+    is the store's cache key, not part of the brief.
     """
-    row = store.get_summary(doc_id, opts.backend, model, prompts.PROMPT_VERSION, opts.language)
-    if row is None:
+    summary = store.get_summary(doc_id, opts.backend, model, prompts.PROMPT_VERSION, opts.language)
+    if summary is None:
         return None
-    summary = Summary.from_dict(row)
     if opts.judge and any(c.verdict is Verdict.UNCHECKED for c in summary.claims()):
         return None
     return summary
