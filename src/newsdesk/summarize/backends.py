@@ -108,7 +108,7 @@ def _strip_fences(raw: str) -> str:
 
 
 class OpenAILLM(BaseLLM):
-    """Any OpenAI-compatible chat endpoint (vLLM, llama.cpp server, Ollama, DeepSeek, OpenAI).
+    """An OpenAI-compatible chat endpoint (vLLM, llama.cpp server, Ollama, DeepSeek, OpenAI).
 
     Structured output is asked for as ``response_format: json_schema``; a server
     that rejects it (HTTP 400) is asked again with ``json_object`` and then with
