@@ -11,10 +11,10 @@ import pytest
 from fastapi.testclient import TestClient
 
 from newsdesk import Document, document_id, render
+from newsdesk.model import Digest, Item, Topic
 from newsdesk.store import open_store
 from newsdesk.summarize.schema import Claim, Group, Summary, Verdict
 from newsdesk.web import create_app
-from newsdesk.workflow import Digest, Item, Topic
 from tests.conftest import DemoSite
 
 TOKEN = "test-token"

@@ -13,10 +13,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from newsdesk import config
-from newsdesk.model import Alert, ChangeSet, Document, Item, Topic
-from newsdesk.model.topic import AlertRule as AlertRule  # the rules live in the topic's schema
-from newsdesk.model.topic import Spike as Spike
-from newsdesk.model.topic import When as When
+from newsdesk.model import Alert, AlertRule, ChangeSet, Document, Item, Topic
 from newsdesk.relevance import query_weights, relevance
 from newsdesk.render import summary_text
 from newsdesk.store.base import Store

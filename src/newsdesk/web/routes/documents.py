@@ -9,9 +9,10 @@ from typing import Annotated, ClassVar
 from fastapi import APIRouter, Query
 from fastapi.responses import HTMLResponse
 
+from newsdesk.listing import document_filter, listing_json
 from newsdesk.model import Document
 from newsdesk.render import byline
-from newsdesk.store.base import DocumentFilter, list_with_reposts
+from newsdesk.store.base import list_with_reposts
 from newsdesk.web.pages import html, marked
 from newsdesk.web.routes.common import MAX_ID, date_param
 from newsdesk.web.state import CurrentWeb, Web
@@ -58,7 +59,7 @@ class DocumentList:
 
     def to_json(self) -> list[dict[str, object]]:
         """The documents without their paragraphs, each with ``reposts``."""
-        return [{**d.to_dict(paragraphs=False), "reposts": n} for d, n in self.rows]
+        return listing_json(self.rows)
 
 
 def document_view(
@@ -108,14 +109,16 @@ def list_documents(
     all_reposts: bool = False,
 ) -> list[dict[str, object]]:
     """Stored documents, newest first; one per story unless all_reposts."""
-    flt = DocumentFilter(
+    flt = document_filter(
+        date_param,
+        ("since", "until"),
         source=source,
-        since=date_param(since, "since"),
-        until=date_param(until, "until"),
+        since=since,
+        until=until,
         language=language,
         limit=limit,
         offset=offset,
-        one_per_story=not all_reposts,
+        every_copy=all_reposts,
     )
     with web.store() as store:
         return DocumentList(list_with_reposts(store, flt)).to_json()
