@@ -12,6 +12,7 @@ import pytest
 
 from newsdesk import IngestOptions, ingest
 from newsdesk.errors import ConfigError
+from newsdesk.model import Digest
 from newsdesk.store import Store
 from newsdesk.workflow import Outputs, load_topic, run_topic, select, watch
 from tests.conftest import ChatServer, Unclosed
@@ -68,6 +69,9 @@ def test_example_topic_end_to_end_and_incremental(tmp_path: Path, store: Store) 
     assert f'href="#{first.items[k - 1].doc.id}-p{p}">[{k}¶{p}]</a>' in html
     cited = data["overview"]["developments"][0]["citations"][0]
     assert cited == {"item": k, "paragraph": p, "doc_id": first.items[k - 1].doc.id}
+    # the digest JSON reads back into the same digest (a stored one keeps no paragraphs)
+    back = json.loads(json.dumps(Digest.from_dict(data, topic).to_dict(), ensure_ascii=False))
+    assert back == {**data, "items": [{**i, "n_paragraphs": 0} for i in data["items"]]}
 
     second = run_topic(store, topic)
     assert second.summarized == 0

@@ -11,9 +11,9 @@ from __future__ import annotations
 
 import difflib
 from collections.abc import Sequence
-from typing import Any
+from dataclasses import replace
 
-from newsdesk.model import CHANGE_KINDS, ChangeSet, Document, Run, StoryChange
+from newsdesk.model import CHANGE_KINDS, ChangeSet, Document, JSONObject, Run, StoryChange
 from newsdesk.store.base import Store
 
 
@@ -42,7 +42,7 @@ def paragraph_diff(old: Sequence[str], new: Sequence[str]) -> tuple[list[int], l
     return added, changed, removed
 
 
-def _change(kind: str, doc: Document, story: str, **more: Any) -> StoryChange:
+def _change(kind: str, doc: Document, story: str) -> StoryChange:
     return StoryChange(
         kind=kind,
         doc_id=doc.id,
@@ -50,7 +50,6 @@ def _change(kind: str, doc: Document, story: str, **more: Any) -> StoryChange:
         source_display=doc.source_display,
         published_at=doc.published_at.isoformat() if doc.published_at else None,
         story=story,
-        **more,
     )
 
 
@@ -63,12 +62,12 @@ def compute_changes(
     run for an updated article).
     """
     digest = (previous.digest if previous else None) or {}
-    before: list[dict[str, Any]] = list(digest.get("items") or [])
+    before: list[JSONObject] = list(digest.get("items") or [])
     old_coverage = (digest.get("changes") or {}).get("coverage")
     member_ids = [m for ids in (old_coverage or {}).values() for m in ids]
     current = store.current_versions([p["id"] for p in before] + member_ids)
 
-    def key_of(p: dict[str, Any]) -> str:
+    def key_of(p: JSONObject) -> str:
         return str(p.get("story") or p.get("cluster_id") or p["id"])
 
     changes: list[StoryChange] = []
@@ -93,10 +92,8 @@ def compute_changes(
             old = store.get_many([was["id"]])[0]
             added, changed, removed = paragraph_diff(old.paragraphs, doc.paragraphs)
             changes.append(
-                _change(
-                    "updated",
-                    doc,
-                    key,
+                replace(
+                    _change("updated", doc, key),
                     previous_id=was["id"],
                     added=tuple(added),
                     changed=tuple(changed),
@@ -109,10 +106,8 @@ def compute_changes(
             grown = [m for m in members if m.id not in seen]
             if grown:
                 changes.append(
-                    _change(
-                        "grew",
-                        members[0],  # the story's canonical document names it
-                        key,
+                    replace(
+                        _change("grew", members[0], key),  # the canonical document names it
                         new_sources=tuple(dict.fromkeys(m.source_display for m in grown)),
                         new_doc_ids=tuple(m.id for m in grown),
                     )
@@ -132,27 +127,3 @@ def compute_changes(
     previous_id = previous.id if previous else None
     changes.sort(key=lambda c: CHANGE_KINDS.index(c.kind))  # by kind, digest order within
     return ChangeSet(run_id, previous_id, tuple(changes), coverage), keys
-
-
-def change_set_from_dict(d: dict[str, Any]) -> ChangeSet:
-    """A stored change set (``digest["changes"]``) as a ChangeSet."""
-    changes = [
-        StoryChange(
-            kind=c["kind"],
-            doc_id=c["doc_id"],
-            title=c["title"],
-            source_display=c["source_display"],
-            published_at=c["published_at"],
-            story=c["story"],
-            previous_id=c.get("previous_id"),
-            added=tuple(c.get("added") or ()),
-            changed=tuple(c.get("changed") or ()),
-            removed=int(c.get("removed") or 0),
-            new_sources=tuple(c.get("new_sources") or ()),
-            new_doc_ids=tuple(c.get("new_doc_ids") or ()),
-        )
-        for kind in CHANGE_KINDS
-        for c in d.get(kind) or []
-    ]
-    coverage = {k: tuple(v) for k, v in (d.get("coverage") or {}).items()}
-    return ChangeSet(int(d["run_id"]), d.get("previous_run_id"), tuple(changes), coverage)

@@ -33,12 +33,10 @@ from newsdesk.index import index_store
 from newsdesk.ingest.dates import parse_date
 from newsdesk.ingest.pipeline import IngestOptions, ingest
 from newsdesk.ingest.sources import parse_mapping
-from newsdesk.model import ItemReport, Outcome
+from newsdesk.model import ChangeSet, ItemReport, Outcome
 from newsdesk.render import (
     byline,
-    document_json,
     document_text,
-    hit_json,
     item_text,
     summary_markdown,
 )
@@ -225,9 +223,9 @@ def show_cmd(
     doc = store.get(doc_id)
     members = store.cluster_members(doc.cluster_id) if cluster and doc.cluster_id else [doc]
     if as_json:
-        data = document_json(doc)
+        data = doc.to_dict()
         if cluster:
-            data["cluster"] = [document_json(m, paragraphs=False) for m in members]
+            data["cluster"] = [m.to_dict(paragraphs=False) for m in members]
         _print_json(data)
     else:
         out.print(document_text(doc), markup=False, highlight=False)
@@ -271,9 +269,7 @@ def list_cmd(
     docs = [d for d, _ in listing]
     reposts = {d.id: n for d, n in listing}
     if as_json:
-        _print_json(
-            [{**document_json(d, paragraphs=False), "reposts": reposts[d.id]} for d in docs]
-        )
+        _print_json([{**d.to_dict(paragraphs=False), "reposts": reposts[d.id]} for d in docs])
     else:
         table = Table(show_edge=False, box=None, pad_edge=False)
         for col in ("id", "title", "source · time", "¶", "reposts"):
@@ -339,7 +335,7 @@ def search_cmd(
     )
     hits = search(store, query, options)
     if as_json:
-        _print_json([hit_json(h) for h in hits])
+        _print_json([h.to_dict() for h in hits])
     else:
         for i, h in enumerate(hits, start=1):
             cites = ", ".join(str(n) for n in h.paragraphs)
@@ -498,7 +494,6 @@ def runs_cmd(
 
 def _print_changes(store: Store, topic: str | None, run_id: int | None, as_json: bool) -> None:
     """Print the change set of one run (the topic's last finished one by default)."""
-    from newsdesk.changes import change_set_from_dict
     from newsdesk.render import changes_text
 
     if run_id is None:
@@ -516,7 +511,7 @@ def _print_changes(store: Store, topic: str | None, run_id: int | None, as_json:
     if as_json:
         _print_json(stored)
         return
-    change_set = change_set_from_dict(stored)
+    change_set = ChangeSet.from_dict(stored)
     lines = changes_text(change_set) or [f"Run {run_id} is the topic's first: every story is new."]
     out.print("\n".join(lines), markup=False, highlight=False)
 

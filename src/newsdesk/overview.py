@@ -14,11 +14,11 @@ digest's second item.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, field
-from typing import Any
 
 from newsdesk.errors import ModelError
 from newsdesk.model import Claim, Document, Summary, Verdict
+from newsdesk.model.overview import Development as Development  # the types live in the model
+from newsdesk.model.overview import Overview as Overview
 from newsdesk.summarize import prompts
 from newsdesk.summarize.backends import LLM
 from newsdesk.summarize.verify import Judge, has_cjk, passage, repair_language
@@ -29,65 +29,6 @@ MAX_DEVELOPMENTS = 6
 # multilingual vectors; paraphrases of one event score 0.7-0.9, different
 # events on one topic 0.3-0.6).
 SAME_DEVELOPMENT = 0.7
-
-
-@dataclass(frozen=True, slots=True)
-class Development:
-    """One key development and where it is stated: (item number, paragraph) pairs."""
-
-    text: str
-    citations: tuple[tuple[int, int], ...]
-    verdict: Verdict = Verdict.UNCHECKED
-    note: str = ""
-
-    def to_dict(self, doc_ids: Sequence[str]) -> dict[str, Any]:
-        """JSON-ready, each citation also naming its document id."""
-        return {
-            "text": self.text,
-            "citations": [
-                {"item": k, "paragraph": p, "doc_id": doc_ids[k - 1]} for k, p in self.citations
-            ],
-            "verdict": self.verdict.value,
-            "note": self.note,
-        }
-
-
-@dataclass(frozen=True, slots=True)
-class Overview:
-    """The developments of one run, most widely reported first."""
-
-    developments: tuple[Development, ...]
-    backend: str
-    model: str = "none"
-    notes: tuple[str, ...] = field(default=())
-
-    def to_dict(self, doc_ids: Sequence[str]) -> dict[str, Any]:
-        """JSON-ready (stored with the run, so an unchanged digest reuses it)."""
-        return {
-            "developments": [d.to_dict(doc_ids) for d in self.developments],
-            "backend": self.backend,
-            "model": self.model,
-            "prompt_version": prompts.PROMPT_VERSION,
-            "notes": list(self.notes),
-        }
-
-    @classmethod
-    def from_dict(cls, data: dict[str, Any]) -> Overview:
-        """The inverse of ``to_dict``."""
-        return cls(
-            developments=tuple(
-                Development(
-                    d["text"],
-                    tuple((int(c["item"]), int(c["paragraph"])) for c in d["citations"]),
-                    Verdict(d.get("verdict", "unchecked")),
-                    d.get("note", ""),
-                )
-                for d in data["developments"]
-            ),
-            backend=data["backend"],
-            model=data.get("model", "none"),
-            notes=tuple(data.get("notes", ())),
-        )
 
 
 DEVELOPMENT_SCHEMA: dict[str, object] = {
@@ -138,7 +79,12 @@ def make_overview(
     """Key developments across a digest's items (``docs[k-1]`` is item k)."""
     cores = [s.core_viewpoint for s in summaries]
     if not cores:
-        return Overview((), llm.name if llm else "extractive", notes=("no items",))
+        return Overview(
+            (),
+            llm.name if llm else "extractive",
+            notes=("no items",),
+            prompt_version=prompts.PROMPT_VERSION,
+        )
     order = sorted(range(len(cores)), key=lambda i: -relevance[i])
     developments = []
     notes: list[str] = []
@@ -169,6 +115,7 @@ def make_overview(
         llm.name if llm else "extractive",
         llm.model if llm else "none",
         tuple(notes),
+        prompts.PROMPT_VERSION,
     )
 
 

@@ -1,23 +1,35 @@
-"""Renderers: documents, briefs, overviews and digests as text, Markdown, HTML and JSON."""
+"""Renderers: documents, briefs, overviews and digests as text, Markdown and HTML.
+
+The digest's HTML is written once (``digest_body_html``): the file beside the
+digest wraps it in a self-contained page whose citations jump to the article
+paragraphs below; the web app's topic page puts it in its layout with
+citations opening the article page (``HtmlLinks`` says which). JSON is each
+value's ``to_dict`` (``newsdesk.model``), Atom is ``newsdesk.feed``.
+"""
 
 from __future__ import annotations
 
 import html
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
 from urllib.parse import urlsplit
 
+from newsdesk.chart import timeline_svg
 from newsdesk.model import (
     CHANGE_KINDS,
     ChangeSet,
-    Claim,
+    Development,
+    Digest,
     Document,
-    Hit,
+    Item,
+    Overview,
     StoryChange,
-    Summary,
-    Verdict,
 )
+from newsdesk.model.summary import Claim, Summary, Verdict
+
+# Renders a paragraph citation: (document id, paragraph number) -> HTML or text.
+Cite = Callable[[str, int], str]
 
 
 def format_time(dt: datetime | None) -> str:
@@ -38,40 +50,6 @@ def document_text(doc: Document) -> str:
     lines.append("")
     lines += [f"[{n}] {p}" for n, p in enumerate(doc.paragraphs, start=1)]
     return "\n".join(lines)
-
-
-def document_json(doc: Document, *, paragraphs: bool = True) -> dict[str, Any]:
-    """A document as a JSON-ready dict; paragraphs are numbered from 1."""
-    out: dict[str, Any] = {
-        "id": doc.id,
-        "title": doc.title,
-        "source": doc.source,
-        "source_display": doc.source_display,
-        "published_at": doc.published_at.isoformat() if doc.published_at else None,
-        "language": doc.language,
-        "url": doc.url,
-        "fetched_at": doc.fetched_at.isoformat(),
-        "cluster_id": doc.cluster_id,
-        "n_paragraphs": len(doc.paragraphs),
-    }
-    if paragraphs:
-        out["paragraphs"] = [{"n": n, "text": p} for n, p in enumerate(doc.paragraphs, start=1)]
-    return out
-
-
-def hit_json(hit: Hit) -> dict[str, Any]:
-    """A search hit as a JSON-ready dict."""
-    return {
-        **document_json(hit.doc, paragraphs=False),
-        "score": round(hit.score, 6),
-        "paragraphs": list(hit.paragraphs),
-        "snippet": hit.snippet,
-        "highlights": [list(span) for span in hit.highlights],
-        "lexical_rank": hit.lexical_rank,
-        "dense_rank": hit.dense_rank,
-        "reposts": hit.reposts,
-        "repost_sources": list(hit.repost_sources),
-    }
 
 
 def link_url(url: str | None) -> str | None:
@@ -142,13 +120,13 @@ def item_text(doc: Document, summary: Summary) -> str:
 NEW_MARK = "[NEW] "
 
 
-def _development_text(d: Any, esc: Callable[[str], str] = str) -> str:
+def _development_text(d: Development, esc: Callable[[str], str] = str) -> str:
     text = esc(d.text.strip().rstrip("。."))
     flag = " (unverified)" if d.verdict in (Verdict.UNSUPPORTED, Verdict.FLAGGED) else ""
     return f"{text}{flag} {''.join(f'[{k}¶{p}]' for k, p in d.citations)}."
 
 
-def overview_text(overview: Any) -> str:
+def overview_text(overview: Overview) -> str:
     """``Key Developments - 1. ... [2¶5]. 2. ... [1¶3].``: [k¶p] is paragraph p of item k."""
     points = " ".join(
         f"{i}. {_development_text(d)}" for i, d in enumerate(overview.developments, 1)
@@ -170,7 +148,7 @@ def _when(iso: str | None) -> str:
     return format_time(datetime.fromisoformat(iso)) if iso else "undated"
 
 
-def change_detail(c: StoryChange, cite: Any = None) -> str:
+def change_detail(c: StoryChange, cite: Cite | None = None) -> str:
     """What changed in one story; ``cite(doc_id, n)`` renders a paragraph citation."""
     mark = cite or (lambda _doc, n: f"[{n}]")
     if c.kind == "updated":
@@ -206,7 +184,7 @@ def changes_text(changes: ChangeSet) -> list[str]:
     return lines
 
 
-def changes_html(changes: ChangeSet | None, cite: Any) -> str:
+def changes_html(changes: ChangeSet | None, cite: Cite) -> str:
     """The change set as an HTML section (empty on a topic's first run)."""
     if changes is None or changes.previous_run_id is None:
         return ""
@@ -224,7 +202,7 @@ def changes_html(changes: ChangeSet | None, cite: Any) -> str:
     return f'<section class="changes"><h2>{esc(changes_heading(changes))}</h2>{body}</section>'
 
 
-def digest_text(digest: Any) -> str:
+def digest_text(digest: Digest) -> str:
     """The digest in the seed page's layout: the topic on top, items newest first."""
     lines = ["Workflow", digest.topic.name]
     if digest.changes:
@@ -239,7 +217,7 @@ def digest_text(digest: Any) -> str:
     return "\n".join(lines) + "\n"
 
 
-def digest_markdown(digest: Any) -> str:
+def digest_markdown(digest: Digest) -> str:
     """The digest as Markdown (article and topic text escaped: see ``md_escape``)."""
     esc = md_escape
     out = [f"# {esc(digest.topic.name)}", ""]
@@ -265,89 +243,137 @@ def digest_markdown(digest: Any) -> str:
     return "\n".join(out)
 
 
-def _html_claim(claim: Claim, doc_id: str) -> str:
-    text = html.escape(claim.text.strip().rstrip("。."))
-    links = "".join(f'<a class="cite" href="#{doc_id}-p{n}">[{n}]</a>' for n in claim.citations)
+@dataclass(frozen=True, slots=True)
+class HtmlLinks:
+    """Where a digest's HTML links: to the web app's pages, or to anchors inside one file."""
+
+    # (document id, paragraph numbers, the claim citing them) -> the citation's href
+    cite: Callable[[str, Sequence[int], str], str]
+    document: Callable[[Document], str | None] = lambda _doc: None  # an item's title link
+    story: Callable[[str], str | None] = lambda _story: None  # its reposts link
+    paragraphs: bool = False  # the articles' numbered paragraphs below each item
+
+
+# The self-contained file: citations jump to the paragraphs printed below each item.
+FILE_LINKS = HtmlLinks(cite=lambda doc, ns, _claim: f"#{doc}-p{ns[0]}", paragraphs=True)
+
+
+def _href(url: str) -> str:
+    return html.escape(url, quote=True)
+
+
+def _cite_link(href: str, label: str, title: str = "") -> str:
+    """A citation link; the title (what it cites) comes before the href."""
+    titled = f' title="{html.escape(title)}"' if title else ""
+    return f'<a class="cite"{titled} href="{_href(href)}">[{label}]</a>'
+
+
+def _html_claim(claim: Claim, doc_id: str, links: HtmlLinks) -> str:
+    """A claim, its (unverified) flag and its citation links, as the topic page shows it."""
+    esc = html.escape
+    text = esc(claim.text.strip().rstrip("。."))
     flag = (
-        ' <span class="flag">(unverified)</span>'
+        f' <span class="flag" title="{esc(claim.note)}">(unverified)</span>'
         if claim.verdict in (Verdict.UNSUPPORTED, Verdict.FLAGGED)
         else ""
     )
-    return f"{text}{flag} {links}."
+    cites = "".join(
+        _cite_link(links.cite(doc_id, [n], claim.text), str(n), f"paragraph {n}")
+        for n in claim.citations
+    )
+    return f"{text}{flag}{cites}."
 
 
-def digest_html(digest: Any) -> str:
-    """A self-contained HTML digest: citations link to the highlighted paragraph below."""
+def _overview_html(overview: Overview, items: Sequence[Item], links: HtmlLinks) -> str:
+    ids = [i.doc.id for i in items]
+    rows = []
+    for d in overview.developments:
+        cites = "".join(
+            _cite_link(links.cite(ids[k - 1], [p], d.text), f"{k}¶{p}", f"story {k}, paragraph {p}")
+            for k, p in d.citations
+        )
+        rows.append(f"  <li>{html.escape(d.text.strip().rstrip('。.'))}\n{cites}.</li>")
+    head = '<section class="overview">\n<h2>Key developments</h2>\n<ol>'
+    return "\n".join([head, *rows, "</ol>\n</section>"])
+
+
+def _item_html(number: int, item: Item, links: HtmlLinks) -> str:
     esc = html.escape
+    d, s = item.doc, item.summary
+    href = links.document(d)
+    title = (
+        f'<a href="{_href(href)}" lang="{esc(d.language)}">{esc(d.title)}</a>'
+        if href
+        else esc(d.title)
+    )
+    new = ' <span class="new">new</span>' if item.new else ""
+    reposts = ""
+    if item.reposts:
+        story = links.story(d.cluster_id or d.id)
+        label = f"+{item.reposts} reposts"
+        reposts = f' · <a href="{_href(story)}">{label}</a>' if story else f" · {label}"
+    groups = "".join(
+        f"\n    <b>Group {i}: {esc(g.title.strip().rstrip('.'))}</b> -\n"
+        + " - ".join(_html_claim(p, d.id, links) for p in g.points)
+        for i, g in enumerate(s.groups, start=1)
+    )
     parts = [
-        '<!DOCTYPE html><html lang="en"><head><meta charset="utf-8">',
-        '<meta name="viewport" content="width=device-width, initial-scale=1">',
-        # Opened from disk, the file runs no script and loads nothing (its style is inline).
-        '<meta http-equiv="Content-Security-Policy" content="default-src \'none\'; '
-        "style-src 'unsafe-inline'; img-src data:\">",
-        f"<title>{esc(digest.topic.name)}</title><style>",
-        "body{font-family:system-ui,'WenQuanYi Micro Hei',sans-serif;max-width:52rem;margin:auto;"
-        "padding:1rem;line-height:1.5}.byline{color:#555}.new{background:#fd0;padding:0 .3em}"
-        ".cite{text-decoration:none}.flag{color:#b00}details{margin:.5rem 0 1.5rem}"
-        "p:target{background:#ffef9e}</style></head><body>",
-        f"<h1>{esc(digest.topic.name)}</h1>",
-        changes_html(
-            digest.changes, lambda doc, n: f'<a class="cite" href="#{doc}-p{n}">[{n}]</a>'
-        ),
+        f'<article class="item" id="item-{number}">',
+        f'  <h2><span class="num">{number}</span> {title}{new}</h2>',
+        f'  <div class="byline">{esc(byline(d))}{reposts}</div>',
+        f'  <p class="brief"><b>Core Viewpoint</b> - {_html_claim(s.core_viewpoint, d.id, links)}'
+        f"{groups}</p>",
     ]
-    if digest.timeline:
-        from newsdesk.chart import timeline_svg
-
-        parts.append(timeline_svg(digest.timeline.to_dict()))
-    if digest.overview and digest.overview.developments:
-        ids = [i.doc.id for i in digest.items]
-        parts.append("<h2>Key developments</h2><ol>")
-        for d in digest.overview.developments:
-            links = "".join(
-                f'<a class="cite" href="#{ids[k - 1]}-p{p}">[{k}¶{p}]</a>' for k, p in d.citations
-            )
-            parts.append(f"<li>{esc(d.text.strip().rstrip('。.'))} {links}.</li>")
-        parts.append("</ol>")
-    for item in digest.items:
-        d, s = item.doc, item.summary
-        new = ' <span class="new">new</span>' if item.new else ""
-        parts.append(f"<article><h2>{esc(d.title)}{new}</h2>")
-        reposts = f" · +{item.reposts} reposts" if item.reposts else ""
-        parts.append(f'<div class="byline">{esc(byline(d))}{reposts}</div>')
-        parts.append(f"<p><b>Core Viewpoint</b> - {_html_claim(s.core_viewpoint, d.id)}</p>")
-        for i, g in enumerate(s.groups, start=1):
-            points = "".join(f"<li>{_html_claim(p, d.id)}</li>" for p in g.points)
-            parts.append(f"<p><b>Group {i}: {esc(g.title)}</b></p><ul>{points}</ul>")
+    if links.paragraphs:
         paras = "".join(
             f'<p id="{d.id}-p{n}">[{n}] {esc(text)}</p>' for n, text in enumerate(d.paragraphs, 1)
         )
         summary = f"<summary>Article ({len(d.paragraphs)} paragraphs)</summary>"
-        parts.append(f"<details open>{summary}{paras}</details></article>")
-    parts.append("</body></html>")
+        parts.append(f"  <details open>{summary}{paras}</details>")
+    parts.append("</article>")
     return "\n".join(parts)
 
 
-def digest_json(digest: Any) -> dict[str, Any]:
-    """The digest as a JSON-ready dict."""
-    from newsdesk.workflow import digest_dict_items
+def digest_body_html(digest: Digest, links: HtmlLinks) -> str:
+    """The digest as HTML below its title: counts, changes, chart, key developments, items."""
+    when = format_time(digest.generated_at)
+    parts = [f'<p class="byline">{len(digest.items)} stories · generated {when}</p>']
 
-    return {
-        "topic": digest.topic.name,
-        "run_id": digest.run_id,
-        "generated_at": digest.generated_at.isoformat(),
-        "items": digest_dict_items(digest),
-        "overview": (
-            digest.overview.to_dict([i.doc.id for i in digest.items]) if digest.overview else None
-        ),
-        "changes": digest.changes.to_dict() if digest.changes else None,
-        "timeline": digest.timeline.to_dict() if digest.timeline else None,
-        "alerts": [a.to_dict() for a in digest.alerts],
-    }
+    def cite(doc_id: str, n: int) -> str:
+        return _cite_link(links.cite(doc_id, [n], ""), str(n))
+
+    parts.append(changes_html(digest.changes, cite))
+    if digest.timeline:
+        parts.append(timeline_svg(digest.timeline.to_dict()))
+    if digest.overview and digest.overview.developments:
+        parts.append(_overview_html(digest.overview, digest.items, links))
+    parts.append('<div class="crumbs">Search documents</div>')
+    parts += [_item_html(k, item, links) for k, item in enumerate(digest.items, start=1)]
+    return "\n".join(p for p in parts if p)
 
 
-def digest_atom(digest: Any) -> str:
-    """The digest as an Atom feed, one entry per story with its brief."""
-    from newsdesk.alerts.conditions import public_url
-    from newsdesk.feed import atom_feed
+_FILE_STYLE = (
+    "body{font-family:system-ui,'WenQuanYi Micro Hei',sans-serif;max-width:52rem;margin:auto;"
+    "padding:1rem;line-height:1.5}.byline,.crumbs{color:#555}.new{background:#fd0;padding:0 .3em}"
+    ".cite{text-decoration:none}.flag{color:#b00}details{margin:.5rem 0 1.5rem}"
+    "p:target{background:#ffef9e}"
+)
 
-    return atom_feed(digest_json(digest), public_url())
+
+def digest_html(digest: Digest) -> str:
+    """A self-contained HTML digest: citations link to the highlighted paragraph below."""
+    esc = html.escape
+    return "\n".join(
+        [
+            '<!DOCTYPE html><html lang="en"><head><meta charset="utf-8">',
+            '<meta name="viewport" content="width=device-width, initial-scale=1">',
+            # Opened from disk, the file runs no script and loads nothing (its style is inline).
+            '<meta http-equiv="Content-Security-Policy" content="default-src \'none\'; '
+            "style-src 'unsafe-inline'; img-src data:\">",
+            f"<title>{esc(digest.topic.name)}</title><style>{_FILE_STYLE}</style></head><body>",
+            '<div class="crumbs">Workflow</div>',
+            f"<h1>{esc(digest.topic.name)}</h1>",
+            digest_body_html(digest, FILE_LINKS),
+            "</body></html>",
+        ]
+    )

@@ -17,60 +17,48 @@ import threading
 import time
 import tomllib
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import replace
 from datetime import datetime
 from pathlib import Path
-from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import ValidationError
 
-from newsdesk.alerts.conditions import AlertRule
+from newsdesk import feed, render
+from newsdesk.alerts.conditions import evaluate
+from newsdesk.alerts.outbox import deliver_pending, enqueue
+from newsdesk.changes import compute_changes
 from newsdesk.errors import ConfigError, NewsdeskError, OutputError
 from newsdesk.errors import TopicBusy as TopicBusy  # raised by run_topic; imported from here
 from newsdesk.ingest.dates import parse_date
 from newsdesk.ingest.pipeline import IngestOptions, ingest
-from newsdesk.model import Alert, ChangeSet, Document, Run, Summary, Timeline
-from newsdesk.overview import Overview, make_overview
+from newsdesk.model import (
+    FORMATS,
+    Alert,
+    ChangeSet,
+    Document,
+    JSONObject,
+    Overview,
+    Run,
+    Spike,
+    Timeline,
+)
+from newsdesk.model import Digest as Digest  # the topic's types live in newsdesk.model
+from newsdesk.model import Item as Item
+from newsdesk.model import Outputs as Outputs
+from newsdesk.model import Topic as Topic
+from newsdesk.model.summary import Summary
+from newsdesk.overview import make_overview
+from newsdesk.relevance import query_weights as query_weights
+from newsdesk.relevance import relevance as relevance
 from newsdesk.runs import failure_message, owned_run
-from newsdesk.search import SearchOptions, concept_weights, search
+from newsdesk.search import SearchOptions, search
 from newsdesk.store.base import Store
-from newsdesk.summarize import SummaryOptions, summarize
-
-
-class Outputs(BaseModel):
-    """Where the digest goes."""
-
-    model_config = ConfigDict(extra="forbid")
-    folder: str = "digests"  # relative to the topic file
-    formats: list[str] = Field(default_factory=lambda: ["text", "md", "html", "json", "atom"])
-
-
-class Topic(BaseModel):
-    """A saved topic, read from TOML (unknown keys are an error, not ignored)."""
-
-    model_config = ConfigDict(extra="forbid")
-    name: str
-    description: str = ""
-    queries: list[str]
-    sources: list[str] = Field(default_factory=list)  # files, folders, feed and page URLs
-    since: str | None = None
-    only_sources: list[str] = Field(default_factory=list)
-    languages: list[str] = Field(default_factory=list)
-    max_items: int = Field(20, ge=1, le=200)
-    # Share of a query's IDF weight whose words the story contains (best query counts).
-    min_relevance: float = Field(0.6, ge=0.0, le=1.0)
-    backend: str = ""
-    model: str = ""
-    language: str = "en"
-    schedule_minutes: int = Field(360, ge=1)  # for `newsdesk watch`
-    overview: bool = False  # 3-6 key developments across the items, cited [item¶paragraph]
-    outputs: Outputs = Field(default_factory=Outputs)
-    alerts: list[AlertRule] = Field(default_factory=list)  # [[alerts]]: rules and channel names
-    chart_days: int = Field(30, ge=2, le=366)  # days the stories-per-day chart covers
-    path: str = ""  # where it was read from (set by load_topic)
-
-
-FORMATS = ("text", "md", "html", "json", "atom")
+from newsdesk.summarize import SummaryOptions, cached_summary, chat_model, summarize
+from newsdesk.summarize.backends import get_llm
+from newsdesk.summarize.prompts import PROMPT_VERSION
+from newsdesk.summarize.verify import LLMJudge
+from newsdesk.text.embed import get_embedder
+from newsdesk.timeline import make_timeline
 
 
 def load_topic(path: str | Path) -> Topic:
@@ -101,68 +89,12 @@ def parse_topic(text: str, path: Path) -> Topic:
     return topic
 
 
-@dataclass(slots=True)
-class Item:
-    """One digest item: the story's document, its brief, and whether it is new."""
-
-    doc: Document
-    summary: Summary
-    relevance: float
-    reposts: int = 0
-    new: bool = False
-    story: str = ""  # the story's key, kept across versions of its article
-
-
-@dataclass(slots=True)
-class Digest:
-    """The result of a run."""
-
-    topic: Topic
-    run_id: int
-    items: list[Item]
-    generated_at: datetime
-    summarized: int = 0
-    ingested: dict[str, int] = field(default_factory=dict)
-    seconds: float = 0.0
-    files: list[str] = field(default_factory=list)
-    overview: Overview | None = None
-    changes: ChangeSet | None = None
-    timeline: Timeline | None = None
-    alerts: list[Alert] = field(default_factory=list)
-
-
 Progress = Callable[[str, int, int], None]
 
 
 # Candidates each query contributes before the newest are picked: deep enough
 # that recent stories compete with older, more numerous ones.
 CANDIDATES_PER_QUERY = 50
-MENTIONS = 2  # mentions of a query word that make it count in full
-
-
-def query_weights(store: Store, query: str) -> dict[tuple[str, ...], float]:
-    """The weight of each concept of a query (its index words), as hybrid search weighs it."""
-    return dict(concept_weights(store, query))
-
-
-def relevance(weights: dict[tuple[str, ...], float], doc: Document) -> float:
-    """Share of the query's concept weight carried by concepts that occur in the document.
-
-    Absolute, unlike search scores (normalized within one result list), so one
-    threshold means the same for every query: a story is on topic when it
-    contains most of what makes a query specific (稀土 and 出口管制, not 中国;
-    稀土 of 高性能稀土永磁体, not 高性能). A concept counts in full once one of
-    its words is in the title or its words occur twice in the body: a passing
-    mention (稀土 once in a war report) is half a match.
-    """
-    if not weights:
-        return 0.0
-    title, body = doc.title.lower(), doc.text.lower()
-    found = 0.0
-    for words, weight in weights.items():
-        mentions = sum(body.count(w) for w in words) + MENTIONS * any(w in title for w in words)
-        found += weight * min(1.0, mentions / MENTIONS)
-    return found / (sum(weights.values()) or 1.0)
 
 
 def select(store: Store, topic: Topic, limit: int | None = -1) -> list[tuple[Document, float, int]]:
@@ -198,7 +130,7 @@ def run_topic(
     topic: Topic,
     progress: Progress | None = None,
     started_run: Callable[[int], None] | None = None,
-    cluster: Any = None,
+    cluster: object = None,
 ) -> Digest:
     """Pull, dedup, search, summarize what is new, record the run, write the digest.
 
@@ -256,14 +188,12 @@ def run_topic(
                 progress("overview", 1, 1)
         digest.files = write_outputs(digest)
         digest.seconds = time.perf_counter() - started
-        from newsdesk.render import digest_json
-
         enqueue_alerts(store, alerts)  # in the outbox before the run is recorded as ended
         life.succeeded(
             [i.doc.id for i in items],
             [i.doc.id for i in items if i.new],
             summarized,
-            digest_json(digest),
+            digest.to_dict(),
         )
     deliver_alerts(store, progress)
     return digest
@@ -278,8 +208,6 @@ def previous_run(store: Store, topic: str, run_id: int) -> Run | None:
 
 def track_changes(store: Store, digest: Digest, previous: Run | None) -> ChangeSet:
     """The run's change set; marks each item new or not and gives it its story key."""
-    from newsdesk.changes import compute_changes
-
     changes, keys = compute_changes(store, digest.run_id, previous, [i.doc for i in digest.items])
     fresh = {c.doc_id for c in changes.of("new")}
     for item, key in zip(digest.items, keys, strict=True):
@@ -290,9 +218,6 @@ def track_changes(store: Store, digest: Digest, previous: Run | None) -> ChangeS
 
 def topic_timeline(topic: Topic, stories: list[Document]) -> Timeline:
     """Stories per day over the topic's chart window, spikes marked by its first spike rule."""
-    from newsdesk.alerts.conditions import Spike
-    from newsdesk.timeline import make_timeline
-
     spike = next((r.when.spike for r in topic.alerts if r.when.spike), None) or Spike()
     since = parse_date(topic.since) if topic.since else None
     return make_timeline(stories, topic.chart_days, spike.k, spike.window_days, since)
@@ -302,10 +227,6 @@ def evaluate_alerts(
     store: Store, digest: Digest, stories: list[Document]
 ) -> list[tuple[Alert, list[str]]]:
     """The alerts the run fires (kept on the digest, days marked on its timeline)."""
-    from dataclasses import replace
-
-    from newsdesk.alerts.conditions import evaluate
-
     if not digest.topic.alerts or digest.changes is None:
         return []
     fired = evaluate(store, digest.topic, digest.items, digest.changes, stories)
@@ -322,15 +243,11 @@ def evaluate_alerts(
 
 def enqueue_alerts(store: Store, alerts: list[tuple[Alert, list[str]]]) -> int:
     """Store the run's alerts in the outbox (once per story, rule and channel)."""
-    from newsdesk.alerts.outbox import enqueue
-
     return enqueue(store, alerts) if alerts else 0
 
 
 def deliver_alerts(store: Store, progress: Progress | None = None) -> None:
     """Send what the outbox holds; a failing channel is logged, never raised."""
-    from newsdesk.alerts.outbox import deliver_pending
-
     if not store.deliveries("pending", 1):
         return
     if progress:
@@ -342,18 +259,13 @@ def deliver_alerts(store: Store, progress: Progress | None = None) -> None:
 
 def _overview(store: Store, digest: Digest, previous: Run | None) -> Overview:
     """The run's overview: the previous run's when its items and summaries are the same."""
-    from newsdesk.summarize import chat_model
-    from newsdesk.summarize.backends import get_llm
-    from newsdesk.summarize.prompts import PROMPT_VERSION
-    from newsdesk.summarize.verify import LLMJudge
-    from newsdesk.text.embed import get_embedder
-
     ids = [i.doc.id for i in digest.items]
     topic = digest.topic
     options = SummaryOptions(backend=topic.backend, model=topic.model, language=topic.language)
     opts = options.resolved()
     if previous and previous.ok and list(previous.items) == ids:
-        old: dict[str, Any] = (store.run(previous.id).digest or {}).get("overview") or {}
+        stored = (store.run(previous.id).digest or {}).get("overview")
+        old: JSONObject = stored if isinstance(stored, dict) else {}
         same_model = old.get("model") == get_llm(opts.backend, opts.model).model
         if old and same_model and old.get("prompt_version") == PROMPT_VERSION:
             return Overview.from_dict(old)
@@ -370,8 +282,6 @@ def _overview(store: Store, digest: Digest, previous: Run | None) -> Overview:
 
 
 def _cached(store: Store, doc_id: str, options: SummaryOptions) -> bool:
-    from newsdesk.summarize import cached_summary
-
     try:
         return cached_summary(store, doc_id, options) is not None
     except NewsdeskError:
@@ -380,8 +290,6 @@ def _cached(store: Store, doc_id: str, options: SummaryOptions) -> bool:
 
 def write_outputs(digest: Digest) -> list[str]:
     """Write every requested format, each atomically (a temp file renamed into place)."""
-    from newsdesk import render
-
     topic = digest.topic
     base = Path(topic.path).parent if topic.path else Path.cwd()
     folder = (base / topic.outputs.folder).resolve()
@@ -394,8 +302,8 @@ def write_outputs(digest: Digest) -> list[str]:
         "text": ("txt", render.digest_text),
         "md": ("md", render.digest_markdown),
         "html": ("html", render.digest_html),
-        "json": ("json", lambda d: json.dumps(render.digest_json(d), ensure_ascii=False, indent=2)),
-        "atom": ("atom", render.digest_atom),
+        "json": ("json", lambda d: json.dumps(d.to_dict(), ensure_ascii=False, indent=2)),
+        "atom": ("atom", feed.digest_atom),
     }
     for stray in folder.glob(f".{stem}.*.tmp"):  # left by a run killed while writing
         stray.unlink(missing_ok=True)
@@ -425,23 +333,6 @@ def write_atomically(target: Path, text: str) -> None:
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
-
-
-def digest_dict_items(digest: Digest) -> list[dict[str, Any]]:
-    """The items of a digest as dicts (used by the JSON renderer)."""
-    from newsdesk.render import document_json
-
-    return [
-        {
-            **document_json(i.doc, paragraphs=False),
-            "relevance": round(i.relevance, 4),
-            "reposts": i.reposts,
-            "new": i.new,
-            "story": i.story,
-            "summary": i.summary.to_dict(),
-        }
-        for i in digest.items
-    ]
 
 
 def watch(

@@ -13,8 +13,9 @@ from newsdesk.alerts.channels import (
     channel_types,
     load_channels,
 )
-from newsdesk.alerts.conditions import AlertRule, Spike, When, evaluate
+from newsdesk.alerts.conditions import evaluate
 from newsdesk.alerts.outbox import DeliveryReport, deliver_pending, enqueue
+from newsdesk.model import AlertRule, Spike, When  # the rules are part of the topic file
 
 __all__ = [
     "AlertRule",

@@ -11,41 +11,13 @@ of the newest story is a volume spike; it carries that day's newest story
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any
-
-from pydantic import BaseModel, ConfigDict, Field
 
 from newsdesk import config
-from newsdesk.model import Alert, ChangeSet, Document
+from newsdesk.model import Alert, AlertRule, ChangeSet, Document, Item, Topic
+from newsdesk.relevance import query_weights, relevance
+from newsdesk.render import summary_text
 from newsdesk.store.base import Store
-
-
-class Spike(BaseModel):
-    """A volume spike: stories per day above the trailing mean + k standard deviations."""
-
-    model_config = ConfigDict(extra="forbid")
-    k: float = Field(default=3.0, gt=0)  # Feedly's trend rule: mean + 3 sigma
-    window_days: int = Field(default=14, ge=2, le=365)
-
-
-class When(BaseModel):
-    """The conditions of a rule; all that are set must hold."""
-
-    model_config = ConfigDict(extra="forbid")
-    query: str = ""
-    min_relevance: float | None = Field(default=None, ge=0.0, le=1.0)  # None: the topic's own
-    min_sources: int = Field(default=1, ge=1)
-    terms: list[str] = Field(default_factory=list)
-    spike: Spike | None = None
-
-
-class AlertRule(BaseModel):
-    """One ``[[alerts]]`` table of a topic file: a name, conditions and channel names."""
-
-    model_config = ConfigDict(extra="forbid")
-    name: str = Field(min_length=1)
-    when: When = Field(default_factory=lambda: When())
-    to: list[str] = Field(min_length=1)  # channel names, configured outside the topic file
+from newsdesk.timeline import daily_counts, is_spike
 
 
 def independent_sources(store: Store, doc: Document) -> int:
@@ -58,8 +30,6 @@ def story_reasons(
     store: Store, rule: AlertRule, doc: Document, topic_relevance: float
 ) -> list[str] | None:
     """Why ``doc`` passes the rule's story conditions, or None when one fails."""
-    from newsdesk.workflow import query_weights, relevance
-
     when = rule.when
     reasons = []
     if when.query:
@@ -86,10 +56,8 @@ def public_url() -> str:
     return config.get("public_url").rstrip("/")
 
 
-def make_alert(topic: str, rule: AlertRule, story: str, reason: str, item: Any) -> Alert:
+def make_alert(topic: str, rule: AlertRule, story: str, reason: str, item: Item) -> Alert:
     """The alert of a rule about a digest item: the story's title, source, time and brief."""
-    from newsdesk.render import summary_text
-
     doc, summary = item.doc, item.summary
     cites = sorted({n for c in summary.claims() for n in c.citations})
     return Alert(
@@ -110,8 +78,8 @@ def make_alert(topic: str, rule: AlertRule, story: str, reason: str, item: Any) 
 
 def evaluate(
     store: Store,
-    topic: Any,
-    items: Sequence[Any],
+    topic: Topic,
+    items: Sequence[Item],
     changes: ChangeSet,
     stories: Sequence[Document],
 ) -> list[tuple[Alert, list[str]]]:
@@ -142,20 +110,22 @@ def evaluate(
 
 
 def _spike_alert(
-    store: Store, topic: Any, rule: AlertRule, items: Sequence[Any], stories: Sequence[Document]
+    store: Store,
+    topic: Topic,
+    rule: AlertRule,
+    items: Sequence[Item],
+    stories: Sequence[Document],
 ) -> Alert | None:
-    from newsdesk.timeline import daily_counts, is_spike
-
     spike = rule.when.spike
-    dated = [i for i in items if i.doc.published_at]
+    dated = [(i, i.doc.published_at.date()) for i in items if i.doc.published_at]
     if spike is None or not dated:
         return None
     series = daily_counts(stories)
-    day = max(i.doc.published_at.date() for i in dated)
+    day = max(d for _, d in dated)
     if not is_spike(series, day, spike.k, spike.window_days):
         return None
-    for item in dated:  # newest first
-        if item.doc.published_at.date() != day:
+    for item, published in dated:  # newest first
+        if published != day:
             continue
         reasons = story_reasons(store, rule, item.doc, topic.min_relevance)
         if reasons is None:

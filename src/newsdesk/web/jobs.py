@@ -12,12 +12,12 @@ import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
 
 from newsdesk.errors import NewsdeskError
+from newsdesk.model import Topic
 from newsdesk.runs import failure_message
 from newsdesk.store.base import Store
-from newsdesk.workflow import Topic, run_topic
+from newsdesk.workflow import run_topic
 
 START_TIMEOUT = 30.0  # seconds to wait for a started run to record itself
 
@@ -32,6 +32,14 @@ class Progress:
     error: str = ""
     finished: bool = False
     updated: float = field(default_factory=time.time)
+
+
+@dataclass(slots=True)
+class _Start:
+    """What a starting run tells the request that started it: its id, or why it failed."""
+
+    run_id: int | None = None
+    error: NewsdeskError | None = None
 
 
 class Jobs:
@@ -49,7 +57,7 @@ class Jobs:
         process); the error of a run that fails before it is recorded.
         """
         started = threading.Event()
-        box: dict[str, Any] = {}
+        box = _Start()
 
         def work() -> None:
             store = self.open_store()
@@ -58,7 +66,7 @@ class Jobs:
             def on_start(run_id: int) -> None:
                 with self._lock:
                     self.live[run_id] = progress
-                box["run_id"] = run_id
+                box.run_id = run_id
                 started.set()
 
             def on_progress(stage: str, done: int, total: int) -> None:
@@ -70,10 +78,10 @@ class Jobs:
                 progress.stage = "done"
             except NewsdeskError as e:  # recorded in the store as a failed run, too
                 progress.error = str(e)
-                box.setdefault("error", e)
+                box.error = box.error or e
             except Exception as e:  # likewise: the run is failed, the server goes on
                 progress.error = failure_message(e)
-                box.setdefault("error", NewsdeskError(progress.error))
+                box.error = box.error or NewsdeskError(progress.error)
             finally:
                 progress.finished = True
                 started.set()
@@ -82,11 +90,10 @@ class Jobs:
         threading.Thread(target=work, name=f"run {topic.name}", daemon=True).start()
         if not started.wait(START_TIMEOUT):
             raise NewsdeskError(f"topic {topic.name!r} did not start within {START_TIMEOUT:.0f} s")
-        if "run_id" in box:
-            return int(box["run_id"])
-        error = box.get("error")
-        if isinstance(error, NewsdeskError):  # TopicBusy among them
-            raise error
+        if box.run_id is not None:
+            return box.run_id
+        if box.error is not None:  # TopicBusy among them
+            raise box.error
         raise NewsdeskError(f"topic {topic.name!r} stopped before it started")
 
     def progress(self, run_id: int) -> Progress | None:

@@ -17,7 +17,6 @@
 from __future__ import annotations
 
 import asyncio
-import json
 import signal
 import threading
 import time
@@ -25,11 +24,11 @@ from collections.abc import Callable
 from contextvars import ContextVar
 from dataclasses import dataclass, field
 from types import FrameType
-from typing import Any
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from newsdesk.errors import Overloaded
+from newsdesk.web.asgi import HttpMiddleware, answer, json_error
 
 
 @dataclass(slots=True)
@@ -120,17 +119,15 @@ class Limits:
         return undo
 
 
-class LimitMiddleware:
+class LimitMiddleware(HttpMiddleware):
     """ASGI middleware that applies ``Limits`` to every HTTP request."""
 
     def __init__(self, app: ASGIApp, limits: Limits) -> None:
-        self.app = app
+        super().__init__(app)
         self.limits = limits
 
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
+    async def handle(self, scope: Scope, receive: Receive, send: Send) -> None:
+        """Wait for a slot (or refuse), then run the request under its budget."""
         limits = self.limits
         start = time.monotonic()
         slots = limits.slots()
@@ -186,14 +183,8 @@ async def _pump(receive: Receive, inbox: asyncio.Queue[Message], budget: Budget)
 
 async def _refuse(scope: Scope, send: Send, message: str, retry_after: float) -> None:
     """503 with Retry-After, as JSON under /api/ and as text elsewhere."""
-    api = str(scope.get("path", "")).startswith("/api/")
-    body = (json.dumps({"error": message}) if api else message + "\n").encode()
-    kind = b"application/json" if api else b"text/plain; charset=utf-8"
-    headers: list[tuple[bytes, bytes]] = [
-        (b"content-type", kind),
-        (b"content-length", str(len(body)).encode()),
-        (b"retry-after", str(max(1, round(retry_after))).encode()),
-    ]
-    start: dict[str, Any] = {"type": "http.response.start", "status": 503, "headers": headers}
-    await send(start)
-    await send({"type": "http.response.body", "body": body})
+    retry = [(b"retry-after", str(max(1, round(retry_after))).encode())]
+    if str(scope.get("path", "")).startswith("/api/"):
+        await json_error(send, 503, message, retry)
+    else:
+        await answer(send, 503, (message + "\n").encode(), b"text/plain; charset=utf-8", retry)

@@ -22,13 +22,13 @@ from __future__ import annotations
 
 import hmac
 import ipaddress
-import json
 import re
 from pathlib import Path
-from typing import Any
 
 from fastapi import HTTPException, Request
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from newsdesk.web.asgi import HttpMiddleware, json_error
 
 MAX_BODY = 256 * 1024  # bytes: a topic file is a few hundred
 COOKIE = "newsdesk_token"
@@ -154,32 +154,28 @@ def check_topic_fields(folder: Path, outputs_folder: str, backend: str, model: s
         )
 
 
-class WriteToken:
+class WriteToken(HttpMiddleware):
     """ASGI middleware: a write without the token is refused before its body is read."""
 
     def __init__(self, app: ASGIApp, token: str) -> None:
-        self.app = app
+        super().__init__(app)
         self.token = token
 
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] == "http" and scope["method"] in WRITES:
+    async def handle(self, scope: Scope, receive: Receive, send: Send) -> None:
+        """Refuse a write without the right token (401/403); anything else goes on."""
+        if scope["method"] in WRITES:
             problem = token_problem(Request(scope), self.token)
             if problem:
-                await _json_error(send, *problem)
+                await json_error(send, *problem)
                 return
         await self.app(scope, receive, send)
 
 
-class SecurityHeaders:
+class SecurityHeaders(HttpMiddleware):
     """ASGI middleware: CSP, nosniff and no framing on every response."""
 
-    def __init__(self, app: ASGIApp) -> None:
-        self.app = app
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
+    async def handle(self, scope: Scope, receive: Receive, send: Send) -> None:
+        """Add the headers to the response's start."""
         policy = CSP
         if str(scope.get("path", "")).startswith(DOCS_PATHS):
             policy = DOCS_CSP
@@ -198,17 +194,15 @@ class SecurityHeaders:
         await self.app(scope, receive, with_headers)
 
 
-class BodyLimit:
+class BodyLimit(HttpMiddleware):
     """ASGI middleware: 413 for a request body over ``limit`` bytes."""
 
     def __init__(self, app: ASGIApp, limit: int = MAX_BODY) -> None:
-        self.app = app
+        super().__init__(app)
         self.limit = limit
 
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
+    async def handle(self, scope: Scope, receive: Receive, send: Send) -> None:
+        """Refuse a body over the limit, by its Content-Length or as it arrives."""
         headers = dict(scope.get("headers") or [])
         length = headers.get(b"content-length")
         if length is not None and length.isdigit() and int(length) > self.limit:
@@ -236,20 +230,4 @@ class _TooLarge(Exception):
 
 
 async def _too_large(send: Send, limit: int) -> None:
-    await _json_error(send, 413, f"request body over {limit} bytes")
-
-
-async def _json_error(send: Send, status: int, message: str) -> None:
-    body: dict[str, Any] = {"error": message}
-    data = json.dumps(body).encode()
-    await send(
-        {
-            "type": "http.response.start",
-            "status": status,
-            "headers": [
-                (b"content-type", b"application/json"),
-                (b"content-length", b"%d" % len(data)),
-            ],
-        }
-    )
-    await send({"type": "http.response.body", "body": data})
+    await json_error(send, 413, f"request body over {limit} bytes")
