@@ -1,8 +1,8 @@
 """One plugin registry for every kind of extension newsdesk has.
 
 Each kind is an entry-point group, ``newsdesk.<kind>``: stores (by URL
-scheme), llms (summary backends), embedders, segmenters and channels (alert
-delivery). The built-ins register in the project's own ``pyproject.toml``
+scheme), llms (summary backends), embedders, segmenters, channels (alert
+delivery) and formats (digest files). The built-ins register in the project's own ``pyproject.toml``
 exactly as a third-party package would in its own::
 
     [project.entry-points."newsdesk.embedders"]
@@ -34,6 +34,7 @@ KINDS: dict[str, str] = {
     "embedders": "embedder",
     "segmenters": "segmenter",
     "channels": "alert channel",
+    "formats": "output format",
 }
 
 

@@ -9,7 +9,6 @@ cached brief, records the run, and writes the digest atomically.
 
 from __future__ import annotations
 
-import json
 import os
 import signal
 import tempfile
@@ -23,16 +22,16 @@ from pathlib import Path
 
 from pydantic import ValidationError
 
-from newsdesk import feed, render
 from newsdesk.alerts.conditions import evaluate
 from newsdesk.alerts.outbox import deliver_pending, enqueue
 from newsdesk.changes import compute_changes
 from newsdesk.errors import ConfigError, NewsdeskError, OutputError
 from newsdesk.errors import TopicBusy as TopicBusy  # raised by run_topic; imported from here
+from newsdesk.formats import FORMATS as OUTPUT_FORMATS
+from newsdesk.formats import get_format
 from newsdesk.ingest.dates import parse_date
 from newsdesk.ingest.pipeline import IngestOptions, ingest
 from newsdesk.model import (
-    FORMATS,
     Alert,
     ChangeSet,
     Document,
@@ -84,8 +83,9 @@ def parse_topic(text: str, path: Path) -> Topic:
     except ValidationError as e:
         problems = "; ".join(f"{'.'.join(map(str, x['loc']))}: {x['msg']}" for x in e.errors())
         raise ConfigError(f"{path}: {problems}") from e
-    if topic.outputs.formats and not set(topic.outputs.formats) <= set(FORMATS):
-        raise ConfigError(f"{path}: outputs.formats takes {', '.join(FORMATS)}")
+    known = OUTPUT_FORMATS.names()
+    if topic.outputs.formats and not set(topic.outputs.formats) <= set(known):
+        raise ConfigError(f"{path}: outputs.formats takes {', '.join(known)}")
     return topic
 
 
@@ -298,21 +298,14 @@ def write_outputs(digest: Digest) -> list[str]:
     except OSError as e:
         raise OutputError(f"outputs.folder {folder}: cannot create it: {e.strerror or e}") from e
     stem = "".join(c if c.isalnum() or c in "-_" else "-" for c in topic.name) or "topic"
-    writers: dict[str, tuple[str, Callable[[Digest], str]]] = {
-        "text": ("txt", render.digest_text),
-        "md": ("md", render.digest_markdown),
-        "html": ("html", render.digest_html),
-        "json": ("json", lambda d: json.dumps(d.to_dict(), ensure_ascii=False, indent=2)),
-        "atom": ("atom", feed.digest_atom),
-    }
     for stray in folder.glob(f".{stem}.*.tmp"):  # left by a run killed while writing
         stray.unlink(missing_ok=True)
     written = []
     for fmt in topic.outputs.formats:
-        ext, fn = writers[fmt]
-        target = folder / f"{stem}.{ext}"
+        writer = get_format(fmt)
+        target = folder / f"{stem}.{writer.extension}"
         try:
-            write_atomically(target, fn(digest))
+            write_atomically(target, writer.render(digest))
         except OSError as e:
             raise OutputError(f"{target}: cannot write the digest: {e.strerror or e}") from e
         written.append(str(target))
