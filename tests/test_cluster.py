@@ -61,7 +61,7 @@ def brief(s: Any) -> dict[str, Any]:
 def test_two_workers_equal_one_process(client: Any, postgres: Any) -> None:
     single, spread = open_store(fresh_database(postgres)), open_store(fresh_database(postgres))
     one = ingest(INPUTS, single)
-    two = ingest(INPUTS, spread, IngestOptions(cluster=client))
+    two = ingest(INPUTS, spread, IngestOptions(dask=client))
     assert one.summary() == two.summary()
     assert sorted(i.origin for i in one.items) == sorted(i.origin for i in two.items)
     assert single.all_ids() == spread.all_ids()
@@ -81,7 +81,7 @@ def test_two_workers_equal_one_process(client: Any, postgres: Any) -> None:
 
 
 def test_a_dead_scheduler_is_a_clear_error() -> None:
-    from newsdesk.cluster import connect
+    from newsdesk.dask_workers import connect
     from newsdesk.errors import ConfigError
 
     with pytest.raises(ConfigError, match="no Dask scheduler"):

@@ -220,7 +220,7 @@ def run_topic(
         if topic.sources:
             base = Path(topic.path).parent if topic.path else Path.cwd()
             inputs = [s if "://" in s else str((base / s).resolve()) for s in topic.sources]
-            report = ingest(inputs, store, IngestOptions(cluster=cluster))
+            report = ingest(inputs, store, IngestOptions(dask=cluster))
             ingested = report.summary()
         if progress:
             progress("pull", 1, 1)

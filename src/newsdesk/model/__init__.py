@@ -11,6 +11,8 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
 
+from newsdesk.model.story import Assignment as Assignment  # re-exported: the model in one place
+
 
 def document_id(source: str, title: str, paragraphs: tuple[str, ...] | list[str]) -> str:
     """The stable id of a document: a hash of its normalized source, title and body.

@@ -156,13 +156,9 @@ def _summarize_remote(
     cluster: Any,
     progress: Callable[[Summary], None] | None,
 ) -> list[Summary]:
-    from newsdesk.cluster import remote_summarize, settings_env
+    from newsdesk.dask_workers import submit
 
-    env = settings_env()
-    futures = [
-        cluster.submit(remote_summarize, store.location, store.get(i).id, opts, env, pure=False)
-        for i in doc_ids
-    ]
+    futures = [submit(cluster, store, _remote_brief, store.get(i).id, opts) for i in doc_ids]
     out = []
     for future in futures:
         summary = Summary.from_dict(future.result())
@@ -170,6 +166,11 @@ def _summarize_remote(
         if progress:
             progress(summary)
     return out
+
+
+def _remote_brief(store: Store, doc_id: str, options: SummaryOptions) -> dict[str, Any]:
+    """On a Dask worker: the brief of one stored document (cached in the shared store)."""
+    return summarize(store, [doc_id], options)[0].to_dict()
 
 
 def cached_summary(store: Store, doc_id: str, options: SummaryOptions) -> dict[str, Any] | None:
