@@ -6,8 +6,8 @@ to stderr. Exit status: 0 ok, 1 some items failed, 2 a usage or setup error.
 The commands live in modules by area (``ingest``: ingest, index, dedup;
 ``documents``: show, list, stats, search; ``briefs``: summarize and topics;
 ``evals``: ``newsdesk eval``; ``admin``: migrate, serve, settings, plugins),
-and register below in the order ``newsdesk --help`` lists them; what they
-share is in ``common``.
+each with a ``register`` that adds them to ``app`` below, in the order
+``newsdesk --help`` lists them; what they share is in ``common``.
 """
 
 from __future__ import annotations
@@ -15,51 +15,18 @@ from __future__ import annotations
 import sqlite3
 import sys
 
-import typer
 from rich.markup import escape
 
 from newsdesk import config
 from newsdesk.cli import admin, briefs, documents, evals, ingest
-from newsdesk.cli.common import err, out
+from newsdesk.cli.common import app, err, out
 from newsdesk.errors import NewsdeskError
 from newsdesk.runs import Interrupted, Terminated, stop_on_signals
 
 __all__ = ["app", "err", "main", "out"]
 
-app = typer.Typer(
-    help="newsdesk: Chinese and English news into briefs that cite their paragraphs.",
-    no_args_is_help=True,
-    add_completion=False,
-    pretty_exceptions_enable=False,
-)
-app.command("ingest")(ingest.ingest_cmd)
-app.command("show")(documents.show_cmd)
-app.command("list")(documents.list_cmd)
-app.command("stats")(documents.stats_cmd)
-app.command("search")(documents.search_cmd)
-app.command("summarize")(briefs.summarize_cmd)
-app.command("run")(briefs.run_cmd)
-app.command("runs")(briefs.runs_cmd)
-app.command("alerts")(briefs.alerts_cmd)
-app.command("watch")(briefs.watch_cmd)
-app.command("dedup")(ingest.dedup_cmd)
-app.command("index")(ingest.index_cmd)
-
-eval_app = typer.Typer(
-    help="Evaluations over whole sets (figures for the README).", no_args_is_help=True
-)
-eval_app.command("retrieval")(evals.retrieval_cmd)
-eval_app.command("topics")(evals.topics_cmd)
-eval_app.command("dedup")(evals.dedup_cmd)
-eval_app.command("citations")(evals.citations_cmd)
-eval_app.command("judge")(evals.judge_cmd)
-eval_app.command("briefs")(evals.briefs_cmd)
-app.add_typer(eval_app, name="eval")
-
-app.command("migrate")(admin.migrate_cmd)
-app.command("serve")(admin.serve_cmd)
-app.command("settings")(admin.settings_cmd)
-app.command("plugins")(admin.plugins_cmd)
+for area in (ingest, documents, briefs, evals, admin):
+    area.register(app)
 
 
 def main() -> None:

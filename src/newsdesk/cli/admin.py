@@ -11,7 +11,8 @@ import typer
 from rich.table import Table
 
 from newsdesk import config, plugins
-from newsdesk.cli.common import DbOption, JsonOption, err, out, print_json, stage, store
+from newsdesk.cli import common
+from newsdesk.cli.common import err, out
 from newsdesk.errors import NewsdeskError
 from newsdesk.store.migrate import migrate
 
@@ -19,18 +20,18 @@ from newsdesk.store.migrate import migrate
 def migrate_cmd(
     source: Annotated[str, typer.Option("--from", help="Store to copy: a path or URL.")],
     target: Annotated[str, typer.Option("--to", help="Empty store to fill: a path or URL.")],
-    as_json: JsonOption = False,
+    as_json: common.JsonOption = False,
 ) -> None:
     """Copy a whole store (documents, index, clusters, summaries, runs) and verify the counts."""
-    src, dst = store(source), store(target)
+    src, dst = common.store(source), common.store(target)
     try:
-        with stage("copy") as update:
+        with common.stage("copy") as update:
             counts = migrate(src, dst, lambda table, n: update(n, None))
     finally:
         src.close()
         dst.close()
     if as_json:
-        print_json({t: {"source": a, "target": b} for t, (a, b) in counts.items()})
+        common.print_json({t: {"source": a, "target": b} for t, (a, b) in counts.items()})
         return
     for table, (a, b) in counts.items():
         out.print(f"{table}: {a} -> {b}", markup=False)
@@ -42,7 +43,7 @@ def serve_cmd(
         "127.0.0.1"
     ),
     port: Annotated[int, typer.Option(min=1, max=65535)] = 8000,
-    db: DbOption = None,
+    db: common.DbOption = None,
     topics: Annotated[
         Path | None, typer.Option(help="Topic files folder (default NEWSDESK_TOPICS).")
     ] = None,
@@ -66,7 +67,7 @@ def serve_cmd(
             f"binding to {host} exposes newsdesk beyond this machine: set NEWSDESK_TOKEN first"
         )
     n = workers or config.get_int("serve_workers")
-    opened = store(db)  # applies the migrations once, before any worker opens it
+    opened = common.store(db)  # applies the migrations once, before any worker opens it
     location = opened.location
     opened.close()
     folder = (topics or config.topics_folder()).expanduser()
@@ -112,7 +113,7 @@ def serve_cmd(
     os._exit(0)
 
 
-def settings_cmd(as_json: JsonOption = False) -> None:
+def settings_cmd(as_json: common.JsonOption = False) -> None:
     """Every setting: environment variable, value in force, default and help."""
     rows = [
         {
@@ -125,7 +126,7 @@ def settings_cmd(as_json: JsonOption = False) -> None:
         for s in config.SETTINGS
     ]
     if as_json:
-        print_json(rows)
+        common.print_json(rows)
         return
     table = Table(box=None)
     for col in ("env", "value", "help"):
@@ -135,11 +136,19 @@ def settings_cmd(as_json: JsonOption = False) -> None:
     out.print(table)
 
 
-def plugins_cmd(as_json: JsonOption = False) -> None:
+def plugins_cmd(as_json: common.JsonOption = False) -> None:
     """What is registered, by kind: stores, summary backends, embedders, segmenters, channels."""
     found = plugins.registered()
     if as_json:
-        print_json(found)
+        common.print_json(found)
         return
     for kind, names in found.items():
         out.print(f"{kind}: {', '.join(names) or '(none)'}", markup=False)
+
+
+def register(group: typer.Typer) -> None:
+    """Add these commands to ``group``, in the order its help lists them."""
+    group.command("migrate")(migrate_cmd)
+    group.command("serve")(serve_cmd)
+    group.command("settings")(settings_cmd)
+    group.command("plugins")(plugins_cmd)

@@ -12,19 +12,8 @@ from rich.table import Table
 from newsdesk import Summary, SummaryOptions, digest_text, load_topic, run_topic, summarize, watch
 from newsdesk.alerts import deliver_pending
 from newsdesk.changes import change_set_from_dict
-from newsdesk.cli.common import (
-    MAX_INT,
-    DaskOption,
-    DbOption,
-    JsonOption,
-    OldDaskOption,
-    dask_client,
-    err,
-    out,
-    print_json,
-    stage,
-    store,
-)
+from newsdesk.cli import common
+from newsdesk.cli.common import err, out
 from newsdesk.render import changes_text, item_text, summary_markdown
 from newsdesk.store import Store
 from newsdesk.summarize import use_model
@@ -32,7 +21,7 @@ from newsdesk.summarize import use_model
 
 def summarize_cmd(
     doc_ids: Annotated[list[str], typer.Argument(help="Document ids (or unique prefixes).")],
-    db: DbOption = None,
+    db: common.DbOption = None,
     backend: Annotated[
         str | None, typer.Option(help="local, openai or extractive (default: $NEWSDESK_BACKEND).")
     ] = None,
@@ -49,14 +38,14 @@ def summarize_cmd(
         bool, typer.Option(help="Keep claims the judge rejects, marked (unverified).")
     ] = False,
     no_judge: Annotated[bool, typer.Option("--no-judge", help="Skip the support judge.")] = False,
-    dask: DaskOption = None,
-    cluster: OldDaskOption = None,
+    dask: common.DaskOption = None,
+    cluster: common.OldDaskOption = None,
 ) -> None:
     """Write the cited brief of each document; every citation is checked first."""
     if fmt not in ("text", "md", "json"):
         raise typer.BadParameter("use text, md or json", param_hint="--format")
     use_model(backend or "", model or "")
-    target = store(db)
+    target = common.store(db)
     ids = [target.get(d).id for d in doc_ids]
     options = SummaryOptions(
         backend=backend or "",
@@ -65,9 +54,9 @@ def summarize_cmd(
         keep_unverified=keep_unverified,
         refresh=refresh,
     )
-    client = dask_client(dask, cluster)
+    client = common.dask_client(dask, cluster)
     finished: list[str] = []
-    with stage("summarize", len(ids)) as update:
+    with common.stage("summarize", len(ids)) as update:
 
         def advance(summary: Summary) -> None:
             finished.append(summary.doc_id)
@@ -76,7 +65,7 @@ def summarize_cmd(
         summaries = summarize(target, ids, options, progress=advance, cluster=client)
     docs = {d.id: d for d in target.get_many(ids)}
     if fmt == "json":
-        print_json(
+        common.print_json(
             [s.to_dict() for s in summaries] if len(summaries) > 1 else summaries[0].to_dict()
         )
     for s in summaries:
@@ -91,20 +80,20 @@ def summarize_cmd(
 
 def run_cmd(
     topic_file: Annotated[Path, typer.Argument(help="A topic file (TOML).")],
-    db: DbOption = None,
+    db: common.DbOption = None,
     backend: Annotated[
         str | None, typer.Option(help="Override the topic's summary backend.")
     ] = None,
-    dask: DaskOption = None,
-    cluster: OldDaskOption = None,
+    dask: common.DaskOption = None,
+    cluster: common.OldDaskOption = None,
 ) -> None:
     """Run a topic: pull, dedup, search, summarize what is new, write and print the digest."""
     topic = load_topic(topic_file)
     if backend:
         topic = topic.model_copy(update={"backend": backend})
-    client = dask_client(dask, cluster)
-    target = store(db)
-    with stage(f"{topic.name}: summarize") as update:
+    client = common.dask_client(dask, cluster)
+    target = common.store(db)
+    with common.stage(f"{topic.name}: summarize") as update:
         digest = run_topic(
             target,
             topic,
@@ -124,17 +113,17 @@ def run_cmd(
 
 def runs_cmd(
     topic: Annotated[str | None, typer.Argument(help="Topic name (or a topic file).")] = None,
-    db: DbOption = None,
-    limit: Annotated[int, typer.Option(min=1, max=MAX_INT)] = 20,
+    db: common.DbOption = None,
+    limit: Annotated[int, typer.Option(min=1, max=common.MAX_INT)] = 20,
     changes: Annotated[
         bool, typer.Option("--changes", help="The change set of the last run (or --run).")
     ] = False,
     run_id: Annotated[int | None, typer.Option("--run", help="Which run, with --changes.")] = None,
-    as_json: JsonOption = False,
+    as_json: common.JsonOption = False,
 ) -> None:
     """The history of topic runs, newest first: when, status, items and what was new."""
     name = load_topic(topic).name if topic and topic.endswith(".toml") else topic
-    target = store(db)
+    target = common.store(db)
     target.end_orphaned_runs(name)  # a run whose process was killed shows as failed
     if changes:
         _print_changes(target, name, run_id, as_json)
@@ -142,7 +131,7 @@ def runs_cmd(
     rows = target.runs(name, limit)
     target.close()
     if as_json:
-        print_json(rows)
+        common.print_json(rows)
         return
     table = Table(box=None)
     for col in ("run", "topic", "started", "status", "items", "new", "summarized"):
@@ -175,7 +164,7 @@ def _print_changes(target: Store, topic: str | None, run_id: int | None, as_json
         err.print(f"run {run_id} has no change set (it ran before change tracking)", markup=False)
         raise typer.Exit(2)
     if as_json:
-        print_json(stored)
+        common.print_json(stored)
         return
     change_set = change_set_from_dict(stored)
     lines = changes_text(change_set) or [f"Run {run_id} is the topic's first: every story is new."]
@@ -183,7 +172,7 @@ def _print_changes(target: Store, topic: str | None, run_id: int | None, as_json
 
 
 def alerts_cmd(
-    db: DbOption = None,
+    db: common.DbOption = None,
     status: Annotated[
         str | None, typer.Option(help="Only pending, sent or failed deliveries.")
     ] = None,
@@ -192,13 +181,13 @@ def alerts_cmd(
         bool, typer.Option("--retry", help="Queue failed deliveries again (then --send).")
     ] = False,
     limit: Annotated[int, typer.Option(min=1)] = 50,
-    as_json: JsonOption = False,
+    as_json: common.JsonOption = False,
 ) -> None:
     """The alert delivery log: sent, pending and failed, with the reason of each failure."""
     if status not in (None, "pending", "sent", "failed"):
         err.print(f"--status {status}: use pending, sent or failed", markup=False)
         raise typer.Exit(2)
-    target = store(db)
+    target = common.store(db)
     try:
         if retry:
             err.print(f"{target.retry_failed()} failed deliveries queued again", markup=False)
@@ -209,7 +198,7 @@ def alerts_cmd(
     finally:
         target.close()
     if as_json:
-        print_json([d.to_dict() for d in rows])
+        common.print_json([d.to_dict() for d in rows])
         return
     table = Table(box=None)
     for col in ("id", "status", "channel", "rule", "story", "attempts", "when", "error"):
@@ -230,9 +219,18 @@ def alerts_cmd(
 
 def watch_cmd(
     topic_files: Annotated[list[Path], typer.Argument(help="Topic files (TOML).")],
-    db: DbOption = None,
+    db: common.DbOption = None,
     once: Annotated[bool, typer.Option(help="Run every topic once, then stop.")] = False,
 ) -> None:
     """Keep topics current on their schedules until stopped (Ctrl-C or SIGTERM)."""
     topics = [load_topic(p) for p in topic_files]
-    watch(lambda: store(db), topics, log=lambda msg: err.print(msg, markup=False), once=once)
+    watch(lambda: common.store(db), topics, log=lambda msg: err.print(msg, markup=False), once=once)
+
+
+def register(group: typer.Typer) -> None:
+    """Add these commands to ``group``, in the order its help lists them."""
+    group.command("summarize")(summarize_cmd)
+    group.command("run")(run_cmd)
+    group.command("runs")(runs_cmd)
+    group.command("alerts")(alerts_cmd)
+    group.command("watch")(watch_cmd)

@@ -15,8 +15,14 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 
 from newsdesk.dask_workers import DaskClient, connect
 from newsdesk.ingest.dates import parse_date
-from newsdesk.store import Store, open_store
+from newsdesk.store import DocumentFilter, Store, open_store
 
+app = typer.Typer(
+    help="newsdesk: Chinese and English news into briefs that cite their paragraphs.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
 err = Console(stderr=True)  # progress and messages
 out = Console(soft_wrap=True)  # data
 
@@ -96,6 +102,14 @@ def when(value: str | None, option: str) -> datetime | None:
 def period(since: str | None, until: str | None) -> tuple[datetime | None, datetime | None]:
     """The --since and --until dates of a command."""
     return when(since, "--since"), when(until, "--until")
+
+
+def selection(
+    source: str | None, since: str | None, until: str | None, language: str | None
+) -> DocumentFilter:
+    """The documents --source, --since, --until and --lang pick."""
+    start, end = period(since, until)
+    return DocumentFilter(source=source, since=start, until=end, language=language)
 
 
 def check_mode(mode: str) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Annotated, cast
 
 import typer
@@ -9,22 +10,9 @@ from rich.markup import escape
 from rich.table import Table
 from rich.text import Text
 
-from newsdesk import DocumentFilter, SearchOptions, search
-from newsdesk.cli.common import (
-    MAX_INT,
-    DbOption,
-    JsonOption,
-    ModeOption,
-    SinceOption,
-    SourceOption,
-    UntilOption,
-    check_mode,
-    err,
-    out,
-    period,
-    print_json,
-    store,
-)
+from newsdesk import SearchOptions, search
+from newsdesk.cli import common
+from newsdesk.cli.common import MAX_INT, err, out
 from newsdesk.render import byline, document_json, document_text, hit_json
 from newsdesk.search import Mode, Sort
 from newsdesk.store.base import list_with_reposts
@@ -34,21 +22,21 @@ LangOption = Annotated[str | None, typer.Option("--lang", help="Only this langua
 
 def show_cmd(
     doc_id: Annotated[str, typer.Argument(help="Document id (or a unique prefix of it).")],
-    db: DbOption = None,
+    db: common.DbOption = None,
     cluster: Annotated[
         bool, typer.Option("--cluster", help="Also list the other copies of this story.")
     ] = False,
-    as_json: JsonOption = False,
+    as_json: common.JsonOption = False,
 ) -> None:
     """Show a document with its numbered paragraphs, as citations refer to them."""
-    target = store(db)
+    target = common.store(db)
     doc = target.get(doc_id)
     members = target.cluster_members(doc.cluster_id) if cluster and doc.cluster_id else [doc]
     if as_json:
         data = document_json(doc)
         if cluster:
             data["cluster"] = [document_json(m, paragraphs=False) for m in members]
-        print_json(data)
+        common.print_json(data)
     else:
         out.print(document_text(doc), markup=False, highlight=False)
         if cluster:
@@ -61,33 +49,31 @@ def show_cmd(
 
 
 def list_cmd(
-    db: DbOption = None,
-    source: SourceOption = None,
-    since: SinceOption = None,
-    until: UntilOption = None,
+    db: common.DbOption = None,
+    source: common.SourceOption = None,
+    since: common.SinceOption = None,
+    until: common.UntilOption = None,
     lang: LangOption = None,
     limit: Annotated[int, typer.Option(min=1, max=MAX_INT, help="How many documents.")] = 20,
     offset: Annotated[int, typer.Option(min=0, max=MAX_INT, help="Skip this many first.")] = 0,
     every_copy: Annotated[
         bool, typer.Option("--all", help="Every copy of a story, not one per story.")
     ] = False,
-    as_json: JsonOption = False,
+    as_json: common.JsonOption = False,
 ) -> None:
     """List stored documents, newest first, one per story (with its repost count)."""
-    target = store(db)
-    start, end = period(since, until)
-    flt = DocumentFilter(
-        source=source,
-        since=start,
-        until=end,
-        language=lang,
+    target = common.store(db)
+    flt = replace(
+        common.selection(source, since, until, lang),
         limit=limit,
         offset=offset,
         one_per_story=not every_copy,
     )
     listing = list_with_reposts(target, flt)
     if as_json:
-        print_json([{**document_json(d, paragraphs=False), "reposts": n} for d, n in listing])
+        common.print_json(
+            [{**document_json(d, paragraphs=False), "reposts": n} for d, n in listing]
+        )
     else:
         table = Table(show_edge=False, box=None, pad_edge=False)
         for col in ("id", "title", "source · time", "¶", "reposts"):
@@ -102,12 +88,12 @@ def list_cmd(
     target.close()
 
 
-def stats_cmd(db: DbOption = None, as_json: JsonOption = False) -> None:
+def stats_cmd(db: common.DbOption = None, as_json: common.JsonOption = False) -> None:
     """Counts of stored documents and paragraphs, by language and source."""
-    target = store(db)
+    target = common.store(db)
     stats = target.stats()
     if as_json:
-        print_json(stats)
+        common.print_json(stats)
     else:
         for key, value in stats.items():
             if isinstance(value, dict):
@@ -121,36 +107,36 @@ def stats_cmd(db: DbOption = None, as_json: JsonOption = False) -> None:
 
 def search_cmd(
     query: Annotated[str, typer.Argument(help="Words or a question, in Chinese or English.")],
-    db: DbOption = None,
-    since: SinceOption = None,
-    until: UntilOption = None,
-    source: SourceOption = None,
+    db: common.DbOption = None,
+    since: common.SinceOption = None,
+    until: common.UntilOption = None,
+    source: common.SourceOption = None,
     lang: Annotated[
         str | None, typer.Option("--lang", help="Only documents in this language.")
     ] = None,
     limit: Annotated[int, typer.Option(min=1, max=100, help="How many hits.")] = 10,
     sort: Annotated[str, typer.Option(help="relevance or newest.")] = "relevance",
-    mode: ModeOption = "hybrid",
-    as_json: JsonOption = False,
+    mode: common.ModeOption = "hybrid",
+    as_json: common.JsonOption = False,
 ) -> None:
     """Search stored documents in Chinese or English; shows the matching paragraphs."""
     if sort not in ("relevance", "newest"):
         raise typer.BadParameter("use relevance or newest", param_hint="--sort")
-    check_mode(mode)
-    target = store(db)
-    start, end = period(since, until)
+    common.check_mode(mode)
+    target = common.store(db)
+    chosen = common.selection(source, since, until, lang)
     options = SearchOptions(
-        since=start,
-        until=end,
-        source=source,
-        language=lang,
+        since=chosen.since,
+        until=chosen.until,
+        source=chosen.source,
+        language=chosen.language,
         limit=limit,
         sort=cast(Sort, sort),
         mode=cast(Mode, mode),
     )
     hits = search(target, query, options)
     if as_json:
-        print_json([hit_json(h) for h in hits])
+        common.print_json([hit_json(h) for h in hits])
     else:
         for i, h in enumerate(hits, start=1):
             cites = ", ".join(str(n) for n in h.paragraphs)
@@ -169,3 +155,11 @@ def _highlighted(snippet: str, spans: tuple[tuple[int, int], ...]) -> Text:
     for start, end in spans:
         text.stylize("bold yellow", start, end)
     return text
+
+
+def register(group: typer.Typer) -> None:
+    """Add these commands to ``group``, in the order its help lists them."""
+    group.command("show")(show_cmd)
+    group.command("list")(list_cmd)
+    group.command("stats")(stats_cmd)
+    group.command("search")(search_cmd)

@@ -21,18 +21,8 @@ from rich.progress import (
 from rich.table import Table
 
 from newsdesk import config
-from newsdesk.cli.common import (
-    DbOption,
-    JsonOption,
-    ModeOption,
-    check_mode,
-    err,
-    out,
-    print_json,
-    print_results,
-    stage,
-    store,
-)
+from newsdesk.cli import common
+from newsdesk.cli.common import err, out
 from newsdesk.eval import citations, crosslingual, wmt_briefs
 from newsdesk.eval import wmt as wmt_docs
 from newsdesk.eval.dedup import DEFAULT_PREFIXES, load_audit
@@ -60,13 +50,13 @@ def retrieval_cmd(
         str | None,
         typer.Option(help="first (the tuning half) or second (held out) of the judged queries."),
     ] = None,
-    as_json: JsonOption = False,
+    as_json: common.JsonOption = False,
 ) -> None:
     """nDCG@10, Recall@10, Recall@100 and MRR@10 for lexical, dense and hybrid search."""
-    with stage("queries") as update:
+    with common.stage("queries") as update:
         results = evaluate_retrieval(folder, db=db, max_queries=queries, half=half, progress=update)
     if as_json:
-        print_json(results)
+        common.print_json(results)
         return
     table = Table(title=f"retrieval: {folder.name}")
     table.add_column("method")
@@ -80,19 +70,19 @@ def retrieval_cmd(
 
 def topics_cmd(
     file: Annotated[Path, typer.Argument(help="Topic file (eval/topics.json).")],
-    db: DbOption = None,
+    db: common.DbOption = None,
     split: Annotated[
         list[str] | None,
         typer.Option(help="Splits to run: dev (to tune on), heldout (run at the end)."),
     ] = None,
-    mode: ModeOption = "hybrid",
-    as_json: JsonOption = False,
+    mode: common.ModeOption = "hybrid",
+    as_json: common.JsonOption = False,
 ) -> None:
     """precision@20 and nDCG@20 per language of topic queries, judged by the file's rule."""
-    check_mode(mode)
+    common.check_mode(mode)
     topic_set = load_topics(file)
-    target = store(db)
-    with stage("topics") as update:
+    target = common.store(db)
+    with common.stage("topics") as update:
         results = evaluate_topics(
             target,
             topic_set,
@@ -102,7 +92,7 @@ def topics_cmd(
         )
     target.close()
     if as_json:
-        print_json(results)
+        common.print_json(results)
         return
     for lang, row in results["summary"].items():
         out.print(
@@ -116,7 +106,7 @@ def topics_cmd(
 
 def dedup_cmd(
     pairs: Annotated[Path, typer.Argument(help="Labelled pairs (near_dup_pairs.jsonl).")],
-    db: DbOption = None,
+    db: common.DbOption = None,
     prefix: Annotated[
         list[str] | None,
         typer.Option(
@@ -129,7 +119,7 @@ def dedup_cmd(
             help="Verdicts read by eye that replace wrong labels (JSONL: doc_a, doc_b, verdict)."
         ),
     ] = None,
-    as_json: JsonOption = False,
+    as_json: common.JsonOption = False,
 ) -> None:
     """Recall, false-merge rate and precision of the clusters on labelled pairs."""
     prefixes = dict(DEFAULT_PREFIXES)
@@ -138,11 +128,11 @@ def dedup_cmd(
         if not sep:
             raise typer.BadParameter("expected PREFIX=FILE", param_hint="--prefix")
         prefixes[key] = value
-    target = store(db)
+    target = common.store(db)
     results = evaluate_dedup(target, pairs, prefixes, load_audit(audit) if audit else None)
     target.close()
     if as_json:
-        print_json(results)
+        common.print_json(results)
         return
     out.print(
         f"recall {results['recall']:.4f} · false-merge rate {results['false_merge_rate']:.4f} · "
@@ -173,7 +163,7 @@ def citations_cmd(
     / "corpora/zh_business_2011.jsonl",
     finna: Annotated[Path, typer.Option(help="summaries_finna.jsonl")] = SHARED
     / "eval/summaries_finna.jsonl",
-    as_json: JsonOption = False,
+    as_json: common.JsonOption = False,
 ) -> None:
     """Judge accuracy, brief quality and speed, and ROUGE of Chinese one-line summaries."""
     if backend == "extractive" and "a" in parts:
@@ -205,7 +195,7 @@ def citations_cmd(
                 finna, rouge_items, llm, backend, tick(bar.add_task("rouge"))
             )
     if as_json:
-        print_json({k: round(v, 4) for k, v in results.items()})
+        common.print_json({k: round(v, 4) for k, v in results.items()})
         return
     for key, value in results.items():
         out.print(f"{key}: {value:.4f}", markup=False)
@@ -230,12 +220,12 @@ def judge_cmd(
     save: Annotated[
         Path | None, typer.Option(help="Write the scores here (JSONL, no source text).")
     ] = None,
-    as_json: JsonOption = False,
+    as_json: common.JsonOption = False,
 ) -> None:
     """The support judge on the cross-lingual WMT21 set: balanced accuracy, recall per change."""
     judge = LLMJudge(get_llm(backend))
     pairs = crosslingual.build(wmt_docs.load(wmt, part), per_kind)
-    with stage("pairs", len(pairs)) as update:
+    with common.stage("pairs", len(pairs)) as update:
         scored = crosslingual.score(pairs, judge.score, lambda done, total: update(done, total))
     if save:
         crosslingual.save(scored, save)
@@ -243,7 +233,7 @@ def judge_cmd(
     results: dict[str, object] = {"part": part, "at_threshold": crosslingual.figures(scored, used)}
     if part == "tune":  # the threshold is chosen here, never on the report part
         results["best_threshold"], results["at_best"] = crosslingual.best_threshold(scored)
-    print_results(results, as_json)
+    common.print_results(results, as_json)
 
 
 def briefs_cmd(
@@ -264,12 +254,12 @@ def briefs_cmd(
             "--sample", help="Print each claim beside its sources and translations, to read."
         ),
     ] = False,
-    as_json: JsonOption = False,
+    as_json: common.JsonOption = False,
 ) -> None:
     """Briefs of unseen WMT21 news against the human translations of the cited paragraphs."""
     chosen = list(itertools.islice(wmt_docs.load(wmt, part), skip, skip + docs))
     llm = None if backend == "extractive" else get_llm(backend)
-    with stage("briefs", len(chosen)) as update:
+    with common.stage("briefs", len(chosen)) as update:
         results, claims = wmt_briefs.evaluate(
             chosen, llm, backend, lambda done, total: update(done, total)
         )
@@ -291,4 +281,18 @@ def briefs_cmd(
                 f"note: {c.note}",
                 markup=False,
             )
-    print_results({"part": part, **{k: round(v, 4) for k, v in results.items()}}, as_json)
+    common.print_results({"part": part, **{k: round(v, 4) for k, v in results.items()}}, as_json)
+
+
+def register(app: typer.Typer) -> None:
+    """Add ``newsdesk eval`` and its commands to ``app``."""
+    group = typer.Typer(
+        help="Evaluations over whole sets (figures for the README).", no_args_is_help=True
+    )
+    group.command("retrieval")(retrieval_cmd)
+    group.command("topics")(topics_cmd)
+    group.command("dedup")(dedup_cmd)
+    group.command("citations")(citations_cmd)
+    group.command("judge")(judge_cmd)
+    group.command("briefs")(briefs_cmd)
+    app.add_typer(group, name="eval")

@@ -12,17 +12,8 @@ from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
 from newsdesk import IngestOptions, IngestReport, ItemReport, Outcome, index_store, ingest
-from newsdesk.cli.common import (
-    DaskOption,
-    DbOption,
-    JsonOption,
-    OldDaskOption,
-    dask_client,
-    err,
-    print_json,
-    stage,
-    store,
-)
+from newsdesk.cli import common
+from newsdesk.cli.common import err
 from newsdesk.dedup import cluster_unassigned
 from newsdesk.ingest.pipeline import Progress as IngestProgress
 from newsdesk.ingest.sources import parse_mapping
@@ -32,7 +23,7 @@ from newsdesk.text.embed import get_embedder
 
 def ingest_cmd(
     inputs: Annotated[list[str], typer.Argument(help="Files, folders, JSONL, feed or page URLs.")],
-    db: DbOption = None,
+    db: common.DbOption = None,
     mapping: Annotated[
         str | None,
         typer.Option("--map", help="JSONL field names, e.g. title=headline,text=body,date=time."),
@@ -40,27 +31,27 @@ def ingest_cmd(
     source: Annotated[
         str | None, typer.Option("--source", help="Source name for items that give none.")
     ] = None,
-    as_json: JsonOption = False,
+    as_json: common.JsonOption = False,
     verbose: Annotated[bool, typer.Option("-v", "--verbose", help="List every warning.")] = False,
     no_embed: Annotated[
         bool,
         typer.Option("--no-embed", help="Skip vectors now (faster); `newsdesk index` adds them."),
     ] = False,
-    dask: DaskOption = None,
-    cluster: OldDaskOption = None,
+    dask: common.DaskOption = None,
+    cluster: common.OldDaskOption = None,
 ) -> None:
     """Ingest articles; prints counts of added, updated, duplicate and failed items."""
-    target = store(db)
+    target = common.store(db)
     options = IngestOptions(
         mapping=parse_mapping(mapping),
         source=source,
         embed=not no_embed,
-        dask=dask_client(dask, cluster),
+        dask=common.dask_client(dask, cluster),
     )
     with _progress() as progress:
         report = ingest(inputs, target, options, progress)
     if as_json:
-        print_json(_report_json(report))
+        common.print_json(_report_json(report))
     else:
         _print_warnings(report, verbose)
         for note in report.notes:
@@ -136,7 +127,7 @@ def _print_warnings(report: IngestReport, verbose: bool) -> None:
 
 
 def index_cmd(
-    db: DbOption = None,
+    db: common.DbOption = None,
     rebuild: Annotated[
         bool, typer.Option(help="Re-index every document, not only missing ones.")
     ] = False,
@@ -149,9 +140,9 @@ def index_cmd(
     ] = False,
 ) -> None:
     """Build the search index for documents that lack it (after --no-embed, a new dictionary...)."""
-    target = store(db)
+    target = common.store(db)
     embedder = None if no_embed else get_embedder()
-    with stage("index") as update:
+    with common.stage("index") as update:
         n = index_store(target, embedder=embedder, rebuild=rebuild, progress=update)
     err.print(f"indexed {n} documents; store {target.location}")
     if check:
@@ -165,21 +156,21 @@ def index_cmd(
 
 
 def dedup_cmd(
-    db: DbOption = None,
+    db: common.DbOption = None,
     rebuild: Annotated[
         bool, typer.Option(help="Forget every cluster and cluster all documents again.")
     ] = False,
-    as_json: JsonOption = False,
+    as_json: common.JsonOption = False,
 ) -> None:
     """Cluster reposts: documents not yet in a story join one (all of them with --rebuild)."""
-    target = store(db)
+    target = common.store(db)
     if rebuild:
         target.reset_clusters()
-    with stage("dedup") as update:
+    with common.stage("dedup") as update:
         done = cluster_unassigned(target, on_progress=update)
     stats = target.stats()
     if as_json:
-        print_json(
+        common.print_json(
             {"clustered": done, "stories": stats["stories"], "documents": stats["documents"]}
         )
     else:
@@ -188,3 +179,10 @@ def dedup_cmd(
             f"{stats['stories']} stories; store {target.location}"
         )
     target.close()
+
+
+def register(group: typer.Typer) -> None:
+    """Add these commands to ``group``, in the order its help lists them."""
+    group.command("ingest")(ingest_cmd)
+    group.command("index")(index_cmd)
+    group.command("dedup")(dedup_cmd)

@@ -269,6 +269,8 @@ def _follow_links(
 
 
 # 2. build
+
+
 def build_document(
     raw: RawArticle,
     *,

@@ -168,7 +168,7 @@ def _summarize_remote(
     return out
 
 
-def _remote_brief(store: Store, doc_id: str, options: SummaryOptions) -> dict[str, Any]:
+def _remote_brief(store: Store, doc_id: str, options: SummaryOptions) -> dict[str, object]:
     """On a Dask worker: the brief of one stored document (cached in the shared store)."""
     return summarize(store, [doc_id], options)[0].to_dict()
 
