@@ -45,6 +45,10 @@ class DaskClient(Protocol):
         """Run ``func(*args)`` on a worker."""
         ...
 
+    def close(self) -> None:
+        """Disconnect from the scheduler."""
+        ...
+
 
 def connect(address: str) -> DaskClient:
     """A Dask client for ``tcp://HOST:PORT`` (clear errors for a wrong or dead address)."""

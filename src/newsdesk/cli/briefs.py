@@ -54,9 +54,8 @@ def summarize_cmd(
         keep_unverified=keep_unverified,
         refresh=refresh,
     )
-    client = common.dask_client(dask, cluster)
     finished: list[str] = []
-    with common.stage("summarize", len(ids)) as update:
+    with common.dask_client(dask, cluster) as client, common.stage("summarize", len(ids)) as update:
 
         def advance(summary: Summary) -> None:
             finished.append(summary.doc_id)
@@ -91,9 +90,11 @@ def run_cmd(
     topic = load_topic(topic_file)
     if backend:
         topic = topic.model_copy(update={"backend": backend})
-    client = common.dask_client(dask, cluster)
     target = common.store(db)
-    with common.stage(f"{topic.name}: summarize") as update:
+    with (
+        common.dask_client(dask, cluster) as client,
+        common.stage(f"{topic.name}: summarize") as update,
+    ):
         digest = run_topic(
             target,
             topic,

@@ -53,12 +53,21 @@ def store(db: str | None) -> Store:
     return open_store(db)
 
 
-def dask_client(address: str | None, old_spelling: str | None = None) -> DaskClient | None:
-    """The Dask client of --dask (or of the deprecated --cluster), or None for this process."""
+@contextmanager
+def dask_client(
+    address: str | None, old_spelling: str | None = None
+) -> Iterator[DaskClient | None]:
+    """The Dask client of --dask (or of the deprecated --cluster), closed after the block;
+    None for work in this process."""
     if old_spelling:
         err.print("--cluster ADDRESS is now --dask ADDRESS", markup=False)
     address = address or old_spelling
-    return connect(address) if address else None
+    client = connect(address) if address else None
+    try:
+        yield client
+    finally:
+        if client is not None:
+            client.close()
 
 
 @contextmanager

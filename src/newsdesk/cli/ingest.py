@@ -42,13 +42,10 @@ def ingest_cmd(
 ) -> None:
     """Ingest articles; prints counts of added, updated, duplicate and failed items."""
     target = common.store(db)
-    options = IngestOptions(
-        mapping=parse_mapping(mapping),
-        source=source,
-        embed=not no_embed,
-        dask=common.dask_client(dask, cluster),
-    )
-    with _progress() as progress:
+    with common.dask_client(dask, cluster) as client, _progress() as progress:
+        options = IngestOptions(
+            mapping=parse_mapping(mapping), source=source, embed=not no_embed, dask=client
+        )
         report = ingest(inputs, target, options, progress)
     if as_json:
         common.print_json(_report_json(report))
