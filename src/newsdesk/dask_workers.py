@@ -57,7 +57,7 @@ def connect(address: str) -> DaskClient:
     try:
         from distributed import Client
     except ImportError as e:
-        raise ConfigError("--dask needs Dask distributed: pip install 'newsdesk[cluster]'") from e
+        raise ConfigError("--dask needs Dask distributed: pip install 'newsdesk[dask]'") from e
     try:
         return cast(DaskClient, Client(address, timeout=10))  # type: ignore[no-untyped-call]
     except OSError as e:

@@ -23,7 +23,7 @@ LangOption = Annotated[str | None, typer.Option("--lang", help="Only this langua
 def show_cmd(
     doc_id: Annotated[str, typer.Argument(help="Document id (or a unique prefix of it).")],
     db: common.DbOption = None,
-    cluster: Annotated[
+    story: Annotated[
         bool, typer.Option("--cluster", help="Also list the other copies of this story.")
     ] = False,
     as_json: common.JsonOption = False,
@@ -31,15 +31,15 @@ def show_cmd(
     """Show a document with its numbered paragraphs, as citations refer to them."""
     target = common.store(db)
     doc = target.get(doc_id)
-    members = target.cluster_members(doc.cluster_id) if cluster and doc.cluster_id else [doc]
+    members = target.cluster_members(doc.cluster_id) if story and doc.cluster_id else [doc]
     if as_json:
         data = document_json(doc)
-        if cluster:
+        if story:
             data["cluster"] = [document_json(m, paragraphs=False) for m in members]
         common.print_json(data)
     else:
         out.print(document_text(doc), markup=False, highlight=False)
-        if cluster:
+        if story:
             out.print(f"\nstory {doc.cluster_id or doc.id}: {len(members)} copies", markup=False)
             for i, m in enumerate(members):
                 mark = "canonical" if i == 0 else "repost"
