@@ -327,3 +327,28 @@ def test_the_steps_index_only_new_documents_and_cluster_only_stored_ones(
     lone = built("稀土价格", "新浪财经")
     write_batch(store, [lone], None, None, cluster_stories=False)
     assert store.unclustered_ids() == [lone[0].id]
+
+
+def test_embedders_and_segmenters_come_from_the_plugin_registry() -> None:
+    from newsdesk.errors import ConfigError
+    from newsdesk.text.embed import EMBEDDERS, get_embedder
+    from newsdesk.text.segment import SEGMENTERS, JiebaSegmenter, get_segmenter, search_tokens
+
+    assert "use-multilingual" in EMBEDDERS.names()  # the built-ins are entry points
+    assert SEGMENTERS.get("jieba") is JiebaSegmenter
+    with pytest.raises(ConfigError, match=r"no embedder named 'nope' \(known: .*use-multilingual"):
+        get_embedder("nope")
+
+    class Characters:
+        name = "chars"
+
+        def cut(self, text: str) -> list[str]:
+            return list(text)
+
+    SEGMENTERS.register("chars", Characters)
+    try:
+        assert get_segmenter("chars").cut("稀土") == ["稀", "土"]
+        assert search_tokens("稀土", get_segmenter("chars")) == ["稀", "土"]
+    finally:
+        SEGMENTERS.unregister("chars")
+        get_segmenter.cache_clear()
