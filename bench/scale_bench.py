@@ -20,7 +20,7 @@ from pathlib import Path
 
 from newsdesk import IngestOptions, ingest, open_store
 from newsdesk.search import SearchOptions, rank
-from newsdesk.store.migrate import migrate
+from newsdesk.store.copy import copy_store
 from newsdesk.text.embed import get_embedder
 from newsdesk.text.segment import search_tokens
 
@@ -103,7 +103,7 @@ def main() -> None:
 
     lite = open_store(str(tmp / "copy.db"))
     t = time.perf_counter()
-    migrate(one, lite)
+    copy_store(one, lite)
     print(
         f"newsdesk migrate PostgreSQL -> SQLite: {time.perf_counter() - t:.1f} s, counts verified"
     )

@@ -41,7 +41,7 @@ def main() -> None:
             "temperature": 0,
         }
     )
-    timings = raw.get("timings", {})
+    timings = raw.get("timings", {}) if isinstance(raw, dict) else {}
     print(
         f"raw llama.cpp: prompt {timings.get('prompt_per_second', 0):.1f} tokens/s, "
         f"generation {timings.get('predicted_per_second', 0):.1f} tokens/s"

@@ -1,18 +1,26 @@
-"""Shared fixtures: a fresh store, the shared data folder, a local HTTP server."""
+"""Shared fixtures and fakes: a fresh store, the shared data folder, local HTTP servers,
+a scripted model, embedders without a model, documents."""
 
 from __future__ import annotations
 
+import json
 import os
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pytest
 
+from newsdesk.model import Document, document_id
 from newsdesk.store import Store, open_store
+from newsdesk.summarize.backends import BaseLLM, Messages
+from newsdesk.text.embed import Vectors
 
 ROOT = Path(__file__).resolve().parent.parent
 SHARED_DATA = Path(os.environ.get("NEWSDESK_SHARED_DATA", ROOT.parent / "shared" / "data"))
@@ -170,14 +178,8 @@ def http_server() -> Iterator[LocalServer]:
             self.end_headers()
             self.wfile.write(route.body)
 
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield LocalServer(f"http://127.0.0.1:{server.server_address[1]}", routes, log)
-    finally:
-        server.shutdown()
-        server.server_close()
+    with serving(Handler) as base:
+        yield LocalServer(base, routes, log)
 
 
 HOSTILE = {
@@ -231,3 +233,195 @@ def demo_site(tmp_path_factory: pytest.TempPathFactory) -> DemoSite:
         run_topic(s, load_topic(topics / "rare-earth-magnets.toml"))
         s.close()
     return DemoSite(db, topics, "rare-earth-magnets")
+
+
+# --- shared fakes: a model, embedders, a chat server, documents, a store wrapper ----------
+
+
+class ScriptedLLM(BaseLLM):
+    """A fake model that answers by the first property of the schema it is given.
+
+    ``core`` and ``point`` (with ``heading``): English rewrites (a point is
+    "WRONG: ..." with ``wrong``: the first one, and the closer rewrite too
+    with ``stubborn``); ``text``: the language repair (``repair``); ``answer``:
+    the support judge, NO for a claim that says WRONG unless ``supported``
+    fixes every verdict; ``development``: one overview sentence. With
+    ``garbage`` it answers no JSON at all. ``calls`` lists the kinds asked,
+    ``passages`` what the judge was given.
+    """
+
+    name = "scripted"
+    model = "scripted-1"
+
+    def __init__(
+        self,
+        chinese_first: bool = False,
+        garbage: bool = False,
+        wrong: bool = False,
+        stubborn: bool = False,
+        *,
+        supported: bool | None = None,
+        repair: str = "Rare-earth exports fell.",
+    ) -> None:
+        self.chinese_first = chinese_first
+        self.garbage = garbage
+        self.wrong = wrong
+        self.stubborn = stubborn
+        self.supported = supported
+        self.repair = repair
+        self.calls: list[str] = []
+        self.passages: list[str] = []
+        self.points = 0
+
+    def _chat(self, messages: Messages, schema: dict[str, object], max_tokens: int) -> str:
+        props = schema["properties"]
+        assert isinstance(props, dict)
+        kind = next(iter(props))
+        self.calls.append(kind)
+        if self.garbage:
+            return "I am sorry, I cannot do JSON."
+        asked = messages[-1]["content"]
+        if kind == "core":
+            core = "China's Ministry of Commerce says the export controls on magnets are lawful."
+            return json.dumps({"core": core})
+        if kind == "point":
+            self.points += 1
+            close = "clause by clause" in asked  # the second attempt
+            if self.wrong and (self.points == 1 or (close and self.stubborn)):
+                return json.dumps({"point": "WRONG: exports rose 50 percent.", "heading": "X"})
+            text = "稀土 exports fell." if self.chinese_first else "Exports of magnets fell."
+            return json.dumps({"point": text, "heading": "Exports"})
+        if kind == "text":
+            return json.dumps({"text": self.repair}, ensure_ascii=False)
+        if kind == "answer":
+            self.passages.append(asked)
+            yes = "WRONG" not in asked.split("Claim: ", 1)[-1]
+            if self.supported is not None:
+                yes = self.supported
+            return json.dumps({"answer": "YES" if yes else "NO"})
+        if kind == "development":
+            return json.dumps({"development": "Two articles report the quota."})
+        raise AssertionError(kind)
+
+
+class FakeEmbedder:
+    """Vectors without a model: each text's characters counted into ``dim`` buckets."""
+
+    name = "fake"
+    dim = 8
+
+    def vector(self, text: str) -> Vectors:
+        v = np.zeros(self.dim, dtype=np.float32)
+        for ch in text:
+            v[ord(ch) % self.dim] += 1
+        return v
+
+    def embed(self, texts: Sequence[str]) -> Vectors:
+        """One L2-normalized row per text."""
+        rows = [self.vector(t) for t in texts]
+        return np.array([r / (np.linalg.norm(r) or 1) for r in rows], dtype=np.float32)
+
+
+class KeywordEmbedder(FakeEmbedder):
+    """Texts about the same keyword are identical vectors; others are orthogonal."""
+
+    name = "kw"
+    dim = 4
+
+    def __init__(self, keywords: Mapping[str, int]) -> None:
+        self.keywords = keywords  # keyword -> its axis; texts without one share the last axis
+
+    def vector(self, text: str) -> Vectors:
+        v = np.zeros(self.dim, dtype=np.float32)
+        v[next((k for w, k in self.keywords.items() if w in text), self.dim - 1)] = 1
+        return v
+
+
+def _yes(body: dict[str, Any]) -> dict[str, object]:
+    return {"answer": "YES"}
+
+
+@dataclass
+class ChatServer:
+    """An OpenAI-compatible chat server on 127.0.0.1: ``answer`` writes each reply's JSON."""
+
+    url: str = ""
+    answer: Callable[[dict[str, Any]], dict[str, object]] = _yes
+    requests: list[dict[str, Any]] = field(default_factory=list)  # every request body
+
+
+@contextmanager
+def serving(handler: type[BaseHTTPRequestHandler]) -> Iterator[str]:
+    """``handler`` served on 127.0.0.1 in a thread: its base URL, until the block ends."""
+    server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}"
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+@pytest.fixture
+def chat_server() -> Iterator[ChatServer]:
+    """A fake OpenAI-compatible model server (``NEWSDESK_OPENAI_BASE_URL`` is its ``url``)."""
+    chat = ChatServer()
+
+    class Handler(BaseHTTPRequestHandler):
+        def log_message(self, format: str, *args: object) -> None:
+            pass
+
+        def do_POST(self) -> None:
+            body = json.loads(self.rfile.read(int(self.headers.get("Content-Length", 0))))
+            chat.requests.append(body)
+            content = json.dumps(chat.answer(body), ensure_ascii=False)
+            data = json.dumps({"choices": [{"message": {"content": content}}]}).encode()
+            try:
+                self.send_response(200)
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Length", str(len(data)))
+                self.end_headers()
+                self.wfile.write(data)
+            except OSError:
+                pass  # the client went away (a killed run)
+
+    with serving(Handler) as base:
+        chat.url = f"{base}/v1"
+        yield chat
+
+
+def make_document(
+    title: str,
+    paragraphs: Sequence[str],
+    *,
+    source: str = "搜狐财经",
+    source_display: str = "Sou Hu Cai Jing",
+    published_at: datetime | None = datetime(2025, 12, 26, 9, 30, tzinfo=UTC),
+    language: str = "zh",
+    url: str | None = None,
+) -> Document:
+    """A cleaned document, its id computed as ingest computes it."""
+    return Document(
+        id=document_id(source, title, tuple(paragraphs)),
+        title=title,
+        paragraphs=tuple(paragraphs),
+        source=source,
+        source_display=source_display,
+        published_at=published_at,
+        language=language,
+        url=url,
+        fetched_at=datetime(2025, 12, 28, tzinfo=UTC),
+    )
+
+
+class Unclosed:
+    """A store that ``close`` leaves open (``watch`` closes the stores it opens)."""
+
+    def __init__(self, store: Store) -> None:
+        self._store = store
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._store, name)
+
+    def close(self) -> None:
+        pass

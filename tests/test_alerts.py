@@ -397,7 +397,7 @@ def test_killed_between_run_and_delivery_the_restart_delivers_once(
     pending = store.deliveries("pending")
     # only the article that mentions 审批 at relevance >= 0.8; no story has 2 sources
     assert [d.alert.title for d in pending] == [ARTICLES[0]["title"]]
-    assert store.runs("magnets")[0]["status"] == "ok"  # the run was recorded before the kill
+    assert store.runs("magnets")[0].status == "ok"  # the run was recorded before the kill
     store.close()
 
     env = {**os.environ, "PYTHONPATH": str(ROOT / "src")}
@@ -529,8 +529,7 @@ def test_a_spike_rule_fires_on_the_burst_day_and_not_on_a_flat_topic(tmp_path: P
     from types import SimpleNamespace
 
     from newsdesk.alerts.conditions import evaluate
-    from newsdesk.model import ChangeSet
-    from newsdesk.summarize.schema import Claim, Summary, Verdict
+    from newsdesk.model import ChangeSet, Claim, Summary, Verdict
     from newsdesk.workflow import parse_topic
 
     topic = parse_topic(

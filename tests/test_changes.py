@@ -76,7 +76,7 @@ def test_second_run_shows_exactly_the_update_and_the_repost(tmp_path: Path) -> N
     assert [c["doc_id"] for c in data["changes"]["updated"]] == [new_a.id]
     assert data["changes"]["grew"][0]["new_sources"] == ["Sou Hu Cai Jing"]
     assert data["changes"]["new"] == data["changes"]["left"] == []
-    stored = store.run(second.run_id)["digest"]["changes"]
+    stored = (store.run(second.run_id).digest or {})["changes"]
     assert stored == data["changes"]
 
     # a third run with nothing new; then article c drops out of the corpus

@@ -133,7 +133,7 @@ def test_a_broken_model_file_is_named_with_exit_2(
     code, err = main(["run", str(topic), "--db", db], monkeypatch, capsys)
     assert code == 2
     assert str(junk) in err
-    assert "failed" in open_store(db).runs()[0]["status"]
+    assert "failed" in open_store(db).runs()[0].status
 
 
 def test_an_output_folder_that_cannot_be_made_is_exit_2(

@@ -6,12 +6,12 @@ from pathlib import Path
 
 import pytest
 
-from newsdesk import Document, IngestOptions, SearchOptions, document_id, ingest, search
+from newsdesk import Document, IngestOptions, SearchOptions, ingest, search
 from newsdesk.dedup import assign, cluster_unassigned, same_story, signature
 from newsdesk.model import Assignment
 from newsdesk.store import DocumentFilter, Store
 
-from .conftest import shared_data
+from .conftest import make_document, shared_data
 from .test_cli import Newsdesk
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -24,17 +24,8 @@ STORY = [
 
 
 def doc(title: str, paragraphs: list[str], source: str, day: int) -> Document:
-    return Document(
-        id=document_id(source, title, tuple(paragraphs)),
-        title=title,
-        paragraphs=tuple(paragraphs),
-        source=source,
-        source_display=source,
-        published_at=datetime(2025, 12, day, tzinfo=UTC),
-        language="zh",
-        url=None,
-        fetched_at=datetime(2025, 12, 28, tzinfo=UTC),
-    )
+    when = datetime(2025, 12, day, tzinfo=UTC)
+    return make_document(title, paragraphs, source=source, source_display=source, published_at=when)
 
 
 def buyback(company: str, shares: str, amount: str) -> list[str]:

@@ -21,7 +21,7 @@ from .conftest import shared_data
 
 @pytest.fixture(scope="module")
 def local(bundled_model: Path) -> LocalLLM:
-    return LocalLLM(model_path=str(bundled_model))
+    return LocalLLM(model=str(bundled_model))
 
 
 def test_character_rouge() -> None:

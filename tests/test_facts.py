@@ -8,9 +8,9 @@ import pytest
 
 from newsdesk.errors import InputError
 from newsdesk.eval import crosslingual, wmt, wmt_briefs
+from newsdesk.model import Claim
 from newsdesk.summarize.facts import check, cn_numeral, en_facts, en_negated, unmatched, zh_facts
 from newsdesk.summarize.headings import heading
-from newsdesk.summarize.schema import Claim
 from newsdesk.summarize.verify import exact_problems
 from newsdesk.summarize.words import (
     english,
@@ -20,7 +20,7 @@ from newsdesk.summarize.words import (
     unromanize,
 )
 
-from .conftest import shared_data
+from .conftest import ScriptedLLM, shared_data
 
 
 @pytest.mark.parametrize(
@@ -128,15 +128,11 @@ def test_the_models_own_pinyin_of_a_common_word_is_replaced() -> None:
 
 
 def test_repair_uses_the_dictionary_after_the_model_and_notes_romanized_names() -> None:
-    from newsdesk.summarize.backends import BaseLLM, Messages
     from newsdesk.summarize.verify import repair_language
 
-    class Stubborn(BaseLLM):
-        def _chat(self, messages: Messages, schema: dict[str, object], max_tokens: int) -> str:
-            return '{"text": "杨浩东 said 拐卖 must stop."}'
-
+    stubborn = ScriptedLLM(repair="杨浩东 said 拐卖 must stop.")  # the model leaves them
     claim = Claim("杨浩东说拐卖 must stop.", (1,), evidence=("杨浩东说拐卖必须停止。",))
-    fixed = repair_language(Stubborn(), claim)
+    fixed = repair_language(stubborn, claim)
     assert fixed.text == "Yang Hao Dong said human trafficking must stop."
     assert fixed.note == "names romanized: Yang Hao Dong"
 

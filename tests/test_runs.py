@@ -12,7 +12,6 @@ import threading
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
@@ -23,6 +22,7 @@ from newsdesk.errors import ConfigError, OutputError, TopicBusy
 from newsdesk.runs import Interrupted, Terminated, owned_run
 from newsdesk.store import Store, open_store
 from newsdesk.workflow import load_topic, run_topic, watch
+from tests.conftest import ChatServer, Unclosed
 from tests.test_workflow import topic_file
 
 CLI = [sys.executable, "-m", "newsdesk.cli"]
@@ -30,7 +30,7 @@ CLI = [sys.executable, "-m", "newsdesk.cli"]
 
 @dataclass
 class SlowLLM:
-    """An OpenAI-compatible server on 127.0.0.1 that holds every request until released."""
+    """A model server that holds every request until released."""
 
     url: str
     asked: threading.Event
@@ -38,38 +38,20 @@ class SlowLLM:
 
 
 @pytest.fixture
-def slow_llm() -> Iterator[SlowLLM]:
+def slow_llm(chat_server: ChatServer) -> Iterator[SlowLLM]:
+    """The chat server, holding every request until released."""
     asked, release = threading.Event(), threading.Event()
 
-    class Handler(BaseHTTPRequestHandler):
-        def log_message(self, format: str, *args: object) -> None:
-            pass
+    def hold(body: dict[str, Any]) -> dict[str, object]:
+        asked.set()
+        release.wait(60)
+        return {"answer": "YES"}
 
-        def do_POST(self) -> None:
-            self.rfile.read(int(self.headers.get("Content-Length", 0)))
-            asked.set()
-            release.wait(60)
-            answer = {"choices": [{"message": {"content": '{"answer": "YES"}'}}]}
-            data = json.dumps(answer).encode()
-            try:
-                self.send_response(200)
-                self.send_header("Content-Type", "application/json")
-                self.send_header("Content-Length", str(len(data)))
-                self.end_headers()
-                self.wfile.write(data)
-            except OSError:
-                pass  # the client was killed
-
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    server.daemon_threads = True
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
+    chat_server.answer = hold
     try:
-        yield SlowLLM(f"http://127.0.0.1:{server.server_address[1]}/v1", asked, release)
+        yield SlowLLM(chat_server.url, asked, release)
     finally:
         release.set()
-        server.shutdown()
-        server.server_close()
 
 
 def slow_run(tmp_path: Path, slow_llm: SlowLLM, home: str) -> tuple[list[str], dict[str, str]]:
@@ -109,7 +91,7 @@ def test_a_killed_run_is_marked_failed_at_the_next_start_and_leaves_no_temp_file
         proc.send_signal(signal.SIGKILL)
         proc.wait()
     store = open_store(str(tmp_path / "runs.db"))
-    assert [r["status"] for r in store.runs()] == ["running"]  # nobody could end it
+    assert [r.status for r in store.runs()] == ["running"]  # nobody could end it
     store.close()
     listed = subprocess.run(
         [*CLI, "runs", "--db", str(tmp_path / "runs.db"), "--json"],
@@ -153,7 +135,7 @@ def test_sigterm_and_ctrl_c_end_the_run_as_failed_at_once(
     store = open_store(str(tmp_path / "runs.db"))
     run = store.runs()[0]
     store.close()
-    assert (run["status"], run["message"]) == ("failed", message)
+    assert (run.status, run.message) == ("failed", message)
 
 
 def test_a_run_whose_process_died_is_ended_at_the_next_start(store_url: str) -> None:
@@ -163,7 +145,7 @@ def test_a_run_whose_process_died_is_ended_at_the_next_start(store_url: str) -> 
     )
     subprocess.run([sys.executable, "-c", code, store_url], check=True, env=os.environ.copy())
     store = open_store(store_url)
-    assert store.runs("t")[0]["status"] == "running"
+    assert store.runs("t")[0].status == "running"
     ended = 0
     for _ in range(50):  # PostgreSQL ends the dead session's lock a moment later
         ended = store.end_orphaned_runs()
@@ -172,11 +154,11 @@ def test_a_run_whose_process_died_is_ended_at_the_next_start(store_url: str) -> 
         time.sleep(0.1)
     assert ended == 1
     run = store.runs("t")[0]
-    assert run["status"] == "failed"
-    assert "interrupted" in run["message"]
+    assert run.status == "failed"
+    assert "interrupted" in run.message
     with owned_run(store, "t") as life:  # the topic is free again
         life.succeeded(["a"], ["a"], 1, {"items": []})
-    assert [r["status"] for r in store.runs("t")] == ["ok", "failed"]
+    assert [r.status for r in store.runs("t")] == ["ok", "failed"]
     store.close()
 
 
@@ -194,7 +176,7 @@ def test_two_homes_sharing_one_store_never_run_a_topic_at_once(
         life.succeeded([], [], 0, {})
     with owned_run(two, "稀土") as life:  # released by the first
         life.succeeded([], [], 0, {})
-    assert [r["status"] for r in two.runs("稀土")] == ["ok", "ok"]
+    assert [r.status for r in two.runs("稀土")] == ["ok", "ok"]
     one.close()
     two.close()
 
@@ -215,11 +197,11 @@ def test_every_way_out_of_a_run_gives_it_a_final_status(
     with pytest.raises(type(error)), owned_run(store, "t"):
         raise error
     run = store.runs("t")[0]
-    assert (run["status"], run["message"]) == ("failed", message)
-    assert run["finished_at"]
+    assert (run.status, run.message) == ("failed", message)
+    assert run.finished_at
     with owned_run(store, "t"):
         pass  # ended without a result
-    assert store.runs("t")[0]["message"] == "ended without a digest"
+    assert store.runs("t")[0].message == "ended without a digest"
 
 
 def test_an_unexpected_error_in_a_run_fails_it(
@@ -234,7 +216,7 @@ def test_an_unexpected_error_in_a_run_fails_it(
     with pytest.raises(ZeroDivisionError):
         run_topic(store, topic)
     run = store.runs(topic.name)[0]
-    assert (run["status"], run["message"]) == ("failed", "unexpected ZeroDivisionError: a bug")
+    assert (run.status, run.message) == ("failed", "unexpected ZeroDivisionError: a bug")
 
 
 def test_a_full_disk_while_writing_the_digest_fails_the_run_and_leaves_no_temp_file(
@@ -266,8 +248,8 @@ def test_a_full_disk_while_writing_the_digest_fails_the_run_and_leaves_no_temp_f
     monkeypatch.undo()
     assert [p.name for p in out.iterdir()] == []  # neither the stray nor this run's temp file
     run = store.runs(topic.name)[0]
-    assert run["status"] == "failed"
-    assert "cannot write the digest: No space left on device" in run["message"]
+    assert run.status == "failed"
+    assert "cannot write the digest: No space left on device" in run.message
 
 
 def test_watch_logs_a_topic_that_fails_unexpectedly_or_on_its_model_and_runs_the_others(
@@ -290,22 +272,11 @@ def test_watch_logs_a_topic_that_fails_unexpectedly_or_on_its_model_and_runs_the
     monkeypatch.setattr(workflow, "select", select)
     monkeypatch.delenv("NEWSDESK_MODEL", raising=False)
     logs: list[str] = []
-    watch(lambda: _Unclosed(store), [bad_model, buggy, good], log=logs.append, once=True)
+    watch(lambda: Unclosed(store), [bad_model, buggy, good], log=logs.append, once=True)
     assert any(line.startswith("bad-model: failed") and str(junk) in line for line in logs), logs
     assert any(line.startswith("buggy: failed") and "unexpected KeyError" in line for line in logs)
     assert any(line.startswith(f"{good.name}: ") and "items" in line for line in logs), logs
-    assert store.runs("bad-model")[0]["status"] == "failed"
-    assert store.runs("buggy")[0]["status"] == "failed"
-    assert store.runs(good.name)[0]["status"] == "ok"
+    assert store.runs("bad-model")[0].status == "failed"
+    assert store.runs("buggy")[0].status == "failed"
+    assert store.runs(good.name)[0].status == "ok"
     assert "NEWSDESK_MODEL" not in os.environ  # the topic's model stayed with that topic
-
-
-class _Unclosed:
-    def __init__(self, store: Store) -> None:
-        self._store = store
-
-    def __getattr__(self, name: str) -> Any:
-        return getattr(self._store, name)
-
-    def close(self) -> None:
-        pass

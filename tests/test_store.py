@@ -9,7 +9,7 @@ import pytest
 from newsdesk import Document, DocumentFilter, NotFound, Outcome, document_id, open_store
 from newsdesk.errors import ConfigError, StoreError
 from newsdesk.store import Store
-from newsdesk.store.migrations import MIGRATIONS
+from newsdesk.store.migrations.sqlite import MIGRATIONS
 from newsdesk.store.sqlite import SQLiteStore
 
 
@@ -107,7 +107,7 @@ def test_migrations_are_recorded_once(tmp_path: Path) -> None:
     s = open_store(path)
     assert isinstance(s, SQLiteStore)
     names = [r[0] for r in s.conn.execute("SELECT name FROM _migrations ORDER BY name")]
-    assert names == sorted(name for name, _ in MIGRATIONS)
+    assert names == sorted(m.name for m in MIGRATIONS)
     assert s.conn.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
     s.close()
 

@@ -9,13 +9,14 @@ from typing import Any
 import httpx
 import pytest
 
-from newsdesk import Document, IngestOptions, document_id, ingest
+from newsdesk import Document, IngestOptions, ingest
 from newsdesk.errors import ModelError
+from newsdesk.model import Claim, Group, Summary, Verdict
 from newsdesk.render import summary_markdown, summary_text
 from newsdesk.store import Store
 from newsdesk.summarize import SummaryOptions, summarize, summarize_document
-from newsdesk.summarize.backends import BaseLLM, Messages, OpenAILLM
-from newsdesk.summarize.schema import Claim, Group, Summary, Verdict
+from newsdesk.summarize.backends import Messages, OpenAILLM
+from tests.conftest import FakeEmbedder, ScriptedLLM, make_document
 
 ROOT = Path(__file__).resolve().parent.parent
 PARAGRAPHS = (
@@ -28,79 +29,7 @@ PARAGRAPHS = (
 
 
 def article() -> Document:
-    title = "商务部回应稀土磁体出口管制"
-    return Document(
-        id=document_id("搜狐财经", title, PARAGRAPHS),
-        title=title,
-        paragraphs=PARAGRAPHS,
-        source="搜狐财经",
-        source_display="Sou Hu Cai Jing",
-        published_at=datetime(2025, 12, 26, 9, 30, tzinfo=UTC),
-        language="zh",
-        url=None,
-        fetched_at=datetime(2025, 12, 28, tzinfo=UTC),
-    )
-
-
-class ScriptedLLM(BaseLLM):
-    """A fake model: English rewrites, a judge that rejects claims containing 'WRONG'."""
-
-    name = "scripted"
-    model = "scripted-1"
-
-    def __init__(
-        self,
-        chinese_first: bool = False,
-        garbage: bool = False,
-        wrong: bool = False,
-        stubborn: bool = False,
-    ) -> None:
-        self.stubborn = stubborn
-        self.calls: list[str] = []
-        self.points = 0
-        self.chinese_first = chinese_first
-        self.garbage = garbage
-        self.wrong = wrong
-
-    def _chat(self, messages: Messages, schema: dict[str, object], max_tokens: int) -> str:
-        props = schema["properties"]
-        assert isinstance(props, dict)
-        kind = next(iter(props))
-        self.calls.append(kind)
-        if self.garbage:
-            return "I am sorry, I cannot do JSON."
-        if kind == "core":
-            core = "China's Ministry of Commerce says the export controls on magnets are lawful."
-            return json.dumps({"core": core})
-        if kind == "point":
-            self.points += 1
-            close = "clause by clause" in messages[-1]["content"]  # the second attempt
-            if self.wrong and (self.points == 1 or (close and self.stubborn)):
-                return json.dumps({"point": "WRONG: exports rose 50 percent.", "heading": "X"})
-            text = "稀土 exports fell." if self.chinese_first else "Exports of magnets fell."
-            return json.dumps({"point": text, "heading": "Exports"})
-        if kind == "text":
-            return json.dumps({"text": "Rare-earth exports fell."})
-        if kind == "answer":
-            claim = messages[-1]["content"].split("Claim: ", 1)[1]
-            return json.dumps({"answer": "NO" if "WRONG" in claim else "YES"})
-        raise AssertionError(kind)
-
-
-class FakeEmbedder:
-    name = "fake"
-    dim = 8
-
-    def embed(self, texts: Any) -> Any:
-        import numpy as np
-
-        rows = []
-        for t in texts:
-            v = np.zeros(8, dtype=np.float32)
-            for ch in t:
-                v[ord(ch) % 8] += 1
-            rows.append(v / (np.linalg.norm(v) or 1))
-        return np.array(rows, dtype=np.float32)
+    return make_document("商务部回应稀土磁体出口管制", PARAGRAPHS)
 
 
 OPTS = SummaryOptions(backend="scripted", language="en")
@@ -275,7 +204,7 @@ def test_local_model_and_openai_backend_against_a_real_llama_cpp_server(
     """The bundled model in-process, and the same model over HTTP on 127.0.0.1."""
     from newsdesk.summarize.backends import LocalLLM
 
-    local = LocalLLM(model_path=str(bundled_model))
+    local = LocalLLM(model=str(bundled_model))
     s = summarize_document(article(), SummaryOptions(backend="local", language="en"), llm=local)
     assert s.backend == "local", s.notes
     assert 2 <= len(s.groups) <= 5
@@ -375,17 +304,7 @@ def test_attributions_and_quote_tails_are_not_points() -> None:
         "江西赣州一家大型稀土冶炼公司高层昨天向《第一财经日报》透露。"
         "据海关数据，今年前11个月出口量为5.2万吨。"
     )
-    doc = Document(
-        id="x",
-        title="t",
-        paragraphs=(para,),
-        source="s",
-        source_display="S",
-        published_at=None,
-        language="zh",
-        url=None,
-        fetched_at=datetime(2025, 1, 1, tzinfo=UTC),
-    )
+    doc = make_document("t", (para,), source="s", source_display="S", published_at=None)
     texts = [s.text for s in sentences(doc)]
     assert texts[0].endswith("普遍如此。”")  # the closing quote stays with its sentence
     assert not any("透露" in t for t in texts)  # who said it is not a point
@@ -483,7 +402,7 @@ def test_the_cached_brief_shows_no_internal_field(store: Store, monkeypatch: Any
     summarize(store, [doc_id], opts)
     cached = cached_summary(store, doc_id, opts)
     assert cached is not None
-    assert "cache_language" not in cached
+    assert "cache_language" not in cached.to_dict()
 
 
 def test_a_broken_model_file_is_a_setup_error_that_names_it(tmp_path: Path) -> None:
@@ -500,3 +419,62 @@ def test_a_broken_model_file_is_a_setup_error_that_names_it(tmp_path: Path) -> N
     llm = LocalLLM(str(cut), threads=1, ctx=256)
     with pytest.raises(ConfigError, match=rf"{cut}: llama.cpp cannot load it"):
         llm.complete_json([{"role": "user", "content": "?"}], {"type": "object"}, 4)
+
+
+def test_summary_types_round_trip_through_their_dicts() -> None:
+    claim = Claim("A fact.", (2, 3), Verdict.SUPPORTED, "quoted", ("源句。",))
+    assert Claim.from_dict(claim.to_dict()) == claim
+    group = Group("Heading", (claim,))
+    assert Group.from_dict(group.to_dict()) == group
+    # a claim stored before verdicts and evidence existed reads as unchecked
+    old = Claim.from_dict({"text": "Old.", "citations": [1]})
+    assert old == Claim("Old.", (1,))
+    with pytest.raises(TypeError):
+        Claim.from_dict({"text": "Bad.", "citations": 1})
+
+
+def test_backends_come_from_one_registry_one_instance_per_backend_and_model() -> None:
+    from newsdesk.summarize.backends import LLMS, LocalLLM, get_llm
+    from newsdesk.summarize.extractive import Extractive
+
+    assert {"extractive", "local", "openai"} <= set(LLMS.names())  # the built-in entry points
+    assert LLMS.get("local") is LocalLLM
+    assert isinstance(get_llm("extractive"), Extractive)
+    made: list[str | None] = []
+
+    def factory(*, model: str | None = None) -> ScriptedLLM:
+        made.append(model)
+        llm = ScriptedLLM()
+        llm.model = model or "default-model"
+        return llm
+
+    LLMS.register("fake-registry", factory)
+    try:
+        one, two = get_llm("fake-registry", "m-1"), get_llm("fake-registry", "m-2")
+        assert (one.model, two.model) == ("m-1", "m-2")
+        assert get_llm("fake-registry", "m-1") is one  # kept, not made again
+        assert get_llm("fake-registry").model == "default-model"
+        assert made == ["m-1", "m-2", None]
+    finally:
+        LLMS.unregister("fake-registry")
+
+
+def test_the_model_of_the_options_writes_the_brief(store: Store) -> None:
+    from newsdesk.summarize.backends import LLMS
+
+    def factory(*, model: str | None = None) -> ScriptedLLM:
+        llm = ScriptedLLM()
+        llm.model = model or "default-model"
+        return llm
+
+    ingest([str(ROOT / "examples/demo/articles.jsonl")], store, IngestOptions(embed=False))
+    doc_id = store.list_documents(__import__("newsdesk").DocumentFilter(limit=1))[0].id
+    LLMS.register("fake-options", factory)
+    try:
+        briefs = [
+            summarize(store, [doc_id], SummaryOptions(backend="fake-options", model=m))[0]
+            for m in ("", "m-1", "m-2")
+        ]
+    finally:
+        LLMS.unregister("fake-options")
+    assert [b.model for b in briefs] == ["default-model", "m-1", "m-2"]  # each cached apart

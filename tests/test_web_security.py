@@ -11,8 +11,8 @@ import pytest
 from fastapi.testclient import TestClient
 
 from newsdesk import Document, document_id, render
+from newsdesk.model import Claim, Group, Summary, Verdict
 from newsdesk.store import open_store
-from newsdesk.summarize.schema import Claim, Group, Summary, Verdict
 from newsdesk.web import create_app
 from newsdesk.workflow import Digest, Item, Topic
 from tests.conftest import DemoSite

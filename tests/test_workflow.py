@@ -1,20 +1,20 @@
 from __future__ import annotations
 
+import contextlib
 import json
+import os
+import re
+import threading
 from pathlib import Path
 from typing import Any
 
 import pytest
 
+from newsdesk import IngestOptions, ingest
 from newsdesk.errors import ConfigError
 from newsdesk.store import Store
-from newsdesk.workflow import (
-    Outputs,
-    load_topic,
-    run_topic,
-    select,
-    watch,
-)
+from newsdesk.workflow import Outputs, load_topic, run_topic, select, watch
+from tests.conftest import ChatServer, Unclosed
 
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLE = ROOT / "examples" / "rare-earth-magnets.toml"
@@ -74,8 +74,8 @@ def test_example_topic_end_to_end_and_incremental(tmp_path: Path, store: Store) 
     assert not any(i.new for i in second.items)
     assert second.overview == first.overview  # reused from the stored run
     runs = store.runs(topic.name)
-    assert [len(r["new_items"]) for r in runs] == [0, len(first.items)]
-    assert store.run(runs[0]["id"])["digest"]["overview"] == data["overview"]
+    assert [len(r.new_items) for r in runs] == [0, len(first.items)]
+    assert (store.run(runs[0].id).digest or {})["overview"] == data["overview"]
 
 
 def test_topic_file_errors_name_the_file_and_field(tmp_path: Path) -> None:
@@ -92,20 +92,9 @@ def test_watch_once_logs_a_failing_topic_and_runs_the_others(tmp_path: Path, sto
     good = load_topic(topic_file(tmp_path))
     broken = good.model_copy(update={"name": "broken", "backend": "no-such-backend"})
     logs: list[str] = []
-    watch(lambda: store_proxy(store), [broken, good], log=logs.append, once=True)
+    watch(lambda: Unclosed(store), [broken, good], log=logs.append, once=True)
     assert any(line.startswith("broken: failed") for line in logs)
     assert any(line.startswith("高性能稀土永磁体:") and "items" in line for line in logs)
-
-
-class store_proxy:
-    def __init__(self, store: Store) -> None:
-        self._store = store
-
-    def __getattr__(self, name: str) -> Any:
-        return getattr(self._store, name)
-
-    def close(self) -> None:
-        pass
 
 
 @pytest.mark.slow
@@ -127,3 +116,82 @@ def test_example_topic_over_all_corpora(corpora_store: tuple[Store, Any], tmp_pa
     again = run_topic(store, topic)
     assert again.summarized == 0
     assert not any(i.new for i in again.items)
+
+
+@pytest.fixture
+def paired_llm(chat_server: ChatServer) -> ChatServer:
+    """The chat server answering requests in pairs.
+
+    Each request waits (up to 2 s) for another one, so two topics run in two
+    threads stay in step, the way ``serve`` runs topics side by side. It echoes
+    the sentence it is asked to rewrite and says YES to every judge question.
+    """
+    partner = threading.Barrier(2)
+
+    def paired(body: dict[str, Any]) -> dict[str, object]:
+        with contextlib.suppress(threading.BrokenBarrierError):
+            partner.wait(2)
+        if partner.broken:
+            partner.reset()
+        asked = re.search(r"(?:Key sentence|Sentence): (.*)", body["messages"][-1]["content"])
+        echo = asked.group(1) if asked else "稀土。"
+        return {"core": echo, "point": echo, "heading": "稀土", "answer": "YES"}
+
+    chat_server.answer = paired
+    return chat_server
+
+
+def test_two_topics_with_their_own_models_in_one_process_keep_them(
+    tmp_path: Path, paired_llm: ChatServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Each topic's briefs come from its own model, also while another topic runs."""
+    from newsdesk.store import open_store
+
+    monkeypatch.setenv("NEWSDESK_OPENAI_BASE_URL", paired_llm.url)
+    monkeypatch.setenv("NEWSDESK_HTTP_RETRIES", "0")
+    db = str(tmp_path / "two.db")
+    store = open_store(db)
+    ingest([str(ROOT / "examples/demo/articles.jsonl")], store, IngestOptions(embed=False))
+    store.close()
+    base = load_topic(topic_file(tmp_path, backend="openai"))
+    topics = [
+        base.model_copy(
+            update={
+                "name": f"topic-{m}",
+                "model": f"model-{m}",
+                "sources": [],
+                "max_items": 3,
+                "language": "zh",
+                "overview": False,
+                "alerts": [],
+                "outputs": Outputs(folder=str(tmp_path / m), formats=["json"]),
+            }
+        )
+        for m in ("a", "b")
+    ]
+    digests: dict[str, Any] = {}
+    failures: list[BaseException] = []
+
+    def run(topic: Any) -> None:
+        s = open_store(db)
+        try:
+            digests[topic.name] = run_topic(s, topic)
+        except BaseException as e:
+            failures.append(e)
+        finally:
+            s.close()
+
+    threads = [threading.Thread(target=run, args=(t,)) for t in topics]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(120)
+    assert not failures, failures
+    for topic in topics:
+        items = digests[topic.name].items
+        assert len(items) >= 2
+        assert [(i.summary.backend, i.summary.model) for i in items] == [
+            ("openai", topic.model)
+        ] * len(items)
+    assert {r["model"] for r in paired_llm.requests} == {"model-a", "model-b"}
+    assert "NEWSDESK_OPENAI_MODEL" not in os.environ

@@ -13,7 +13,7 @@ import difflib
 from collections.abc import Sequence
 from typing import Any
 
-from newsdesk.model import CHANGE_KINDS, ChangeSet, Document, StoryChange
+from newsdesk.model import CHANGE_KINDS, ChangeSet, Document, Run, StoryChange
 from newsdesk.store.base import Store
 
 
@@ -55,14 +55,14 @@ def _change(kind: str, doc: Document, story: str, **more: Any) -> StoryChange:
 
 
 def compute_changes(
-    store: Store, run_id: int, previous: dict[str, Any] | None, docs: Sequence[Document]
+    store: Store, run_id: int, previous: Run | None, docs: Sequence[Document]
 ) -> tuple[ChangeSet, list[str]]:
     """The change set of a run showing ``docs``, against the ``previous`` run (with its digest).
 
     Returns it with the story key of each of ``docs`` (kept from the previous
     run for an updated article).
     """
-    digest = (previous or {}).get("digest") or {}
+    digest = (previous.digest if previous else None) or {}
     before: list[dict[str, Any]] = list(digest.get("items") or [])
     old_coverage = (digest.get("changes") or {}).get("coverage")
     member_ids = [m for ids in (old_coverage or {}).values() for m in ids]
@@ -129,7 +129,7 @@ def compute_changes(
                     story=key_of(p),
                 )
             )
-    previous_id = int(previous["id"]) if previous else None
+    previous_id = previous.id if previous else None
     changes.sort(key=lambda c: CHANGE_KINDS.index(c.kind))  # by kind, digest order within
     return ChangeSet(run_id, previous_id, tuple(changes), coverage), keys
 

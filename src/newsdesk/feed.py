@@ -12,7 +12,7 @@ import hashlib
 from typing import Any
 from xml.etree import ElementTree as ET
 
-from newsdesk.summarize.schema import Summary
+from newsdesk.model import Summary
 
 ATOM = "http://www.w3.org/2005/Atom"
 

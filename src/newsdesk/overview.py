@@ -18,10 +18,9 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from newsdesk.errors import ModelError
-from newsdesk.model import Document
+from newsdesk.model import Claim, Document, Summary, Verdict
 from newsdesk.summarize import prompts
 from newsdesk.summarize.backends import LLM
-from newsdesk.summarize.schema import Claim, Summary, Verdict
 from newsdesk.summarize.verify import Judge, has_cjk, passage, repair_language
 from newsdesk.text.embed import Embedder
 

@@ -8,8 +8,16 @@ from datetime import datetime
 from typing import Any
 from urllib.parse import urlsplit
 
-from newsdesk.model import CHANGE_KINDS, ChangeSet, Document, Hit, StoryChange
-from newsdesk.summarize.schema import Claim, Summary, Verdict
+from newsdesk.model import (
+    CHANGE_KINDS,
+    ChangeSet,
+    Claim,
+    Document,
+    Hit,
+    StoryChange,
+    Summary,
+    Verdict,
+)
 
 
 def format_time(dt: datetime | None) -> str:

@@ -18,6 +18,7 @@ from types import FrameType
 from typing import Any
 
 from newsdesk.errors import NewsdeskError
+from newsdesk.model import RunResult
 from newsdesk.store.base import Store
 
 
@@ -73,14 +74,14 @@ def owned_run(store: Store, topic: str) -> Iterator[RunLife]:
         _end(store, life.id, "failed", message="ended without a digest")
     else:
         items, new_items, summarized, digest = life.result
-        store.finish_run(life.id, "ok", items, new_items, summarized, digest=digest)
+        store.finish_run(life.id, RunResult("ok", items, new_items, summarized, digest=digest))
 
 
 def _end(
     store: Store, run_id: int, status: str, message: str, cause: BaseException | None = None
 ) -> None:
     try:
-        store.finish_run(run_id, status, [], [], 0, message)
+        store.finish_run(run_id, RunResult(status, message=message))
     except Exception as e:  # the store itself failed (full disk, damaged file)
         if cause is None:
             raise

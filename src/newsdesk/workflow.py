@@ -29,13 +29,12 @@ from newsdesk.errors import ConfigError, NewsdeskError, OutputError
 from newsdesk.errors import TopicBusy as TopicBusy  # raised by run_topic; imported from here
 from newsdesk.ingest.dates import parse_date
 from newsdesk.ingest.pipeline import IngestOptions, ingest
-from newsdesk.model import Alert, ChangeSet, Document, Timeline
+from newsdesk.model import Alert, ChangeSet, Document, Run, Summary, Timeline
 from newsdesk.overview import Overview, make_overview
 from newsdesk.runs import failure_message, owned_run
 from newsdesk.search import SearchOptions, concept_weights, search
 from newsdesk.store.base import Store
-from newsdesk.summarize import SummaryOptions, model_for, summarize
-from newsdesk.summarize.schema import Summary
+from newsdesk.summarize import SummaryOptions, summarize
 
 
 class Outputs(BaseModel):
@@ -208,7 +207,7 @@ def run_topic(
     client) pulling and summarizing run on its workers.
     """
     started = time.perf_counter()
-    with owned_run(store, topic.name) as life, model_for(topic.backend, topic.model):
+    with owned_run(store, topic.name) as life:
         run_id = life.id
         if started_run:
             started_run(run_id)
@@ -228,7 +227,7 @@ def run_topic(
         picked = found[: topic.max_items]
         if progress:
             progress("summarize", 0, len(picked))
-        options = SummaryOptions(backend=topic.backend, language=topic.language)
+        options = SummaryOptions(backend=topic.backend, model=topic.model, language=topic.language)
         done: list[str] = []
 
         def tick(s: Summary) -> None:
@@ -270,14 +269,14 @@ def run_topic(
     return digest
 
 
-def previous_run(store: Store, topic: str, run_id: int) -> dict[str, Any] | None:
+def previous_run(store: Store, topic: str, run_id: int) -> Run | None:
     """The topic's last successful run before ``run_id``, with its digest (None if none)."""
     runs = store.runs(topic, 50)
-    done = next((r for r in runs if r["id"] < run_id and r["status"] == "ok"), None)
-    return store.run(done["id"]) if done else None
+    done = next((r for r in runs if r.id < run_id and r.ok), None)
+    return store.run(done.id) if done else None
 
 
-def track_changes(store: Store, digest: Digest, previous: dict[str, Any] | None) -> ChangeSet:
+def track_changes(store: Store, digest: Digest, previous: Run | None) -> ChangeSet:
     """The run's change set; marks each item new or not and gives it its story key."""
     from newsdesk.changes import compute_changes
 
@@ -341,23 +340,24 @@ def deliver_alerts(store: Store, progress: Progress | None = None) -> None:
         progress("alerts", 1, 1)
 
 
-def _overview(store: Store, digest: Digest, previous: dict[str, Any] | None) -> Overview:
+def _overview(store: Store, digest: Digest, previous: Run | None) -> Overview:
     """The run's overview: the previous run's when its items and summaries are the same."""
-    from newsdesk.summarize import _model_name
+    from newsdesk.summarize import chat_model
     from newsdesk.summarize.backends import get_llm
     from newsdesk.summarize.prompts import PROMPT_VERSION
     from newsdesk.summarize.verify import LLMJudge
     from newsdesk.text.embed import get_embedder
 
     ids = [i.doc.id for i in digest.items]
-    options = SummaryOptions(backend=digest.topic.backend, language=digest.topic.language)
+    topic = digest.topic
+    options = SummaryOptions(backend=topic.backend, model=topic.model, language=topic.language)
     opts = options.resolved()
-    if previous and previous["status"] == "ok" and previous["items"] == ids:
-        old = store.run(previous["id"])["digest"].get("overview")
-        same_model = old and old.get("model") == _model_name(opts, None)
-        if same_model and old.get("prompt_version") == PROMPT_VERSION:
+    if previous and previous.ok and list(previous.items) == ids:
+        old: dict[str, Any] = (store.run(previous.id).digest or {}).get("overview") or {}
+        same_model = old.get("model") == get_llm(opts.backend, opts.model).model
+        if old and same_model and old.get("prompt_version") == PROMPT_VERSION:
             return Overview.from_dict(old)
-    llm = None if opts.backend == "extractive" else get_llm(opts.backend)
+    llm = chat_model(opts)
     return make_overview(
         [i.doc for i in digest.items],
         [i.summary for i in digest.items],

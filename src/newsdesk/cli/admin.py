@@ -14,7 +14,7 @@ from newsdesk import config, plugins
 from newsdesk.cli import common
 from newsdesk.cli.common import err, out
 from newsdesk.errors import NewsdeskError
-from newsdesk.store.migrate import migrate
+from newsdesk.store.copy import copy_store
 
 
 def migrate_cmd(
@@ -26,7 +26,7 @@ def migrate_cmd(
     src, dst = common.store(source), common.store(target)
     try:
         with common.stage("copy") as update:
-            counts = migrate(src, dst, lambda table, n: update(n, None))
+            counts = copy_store(src, dst, lambda table, n: update(n, None))
     finally:
         src.close()
         dst.close()

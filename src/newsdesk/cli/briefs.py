@@ -16,7 +16,6 @@ from newsdesk.cli import common
 from newsdesk.cli.common import err, out
 from newsdesk.render import changes_text, item_text, summary_markdown
 from newsdesk.store import Store
-from newsdesk.summarize import use_model
 
 
 def summarize_cmd(
@@ -44,11 +43,11 @@ def summarize_cmd(
     """Write the cited brief of each document; every citation is checked first."""
     if fmt not in ("text", "md", "json"):
         raise typer.BadParameter("use text, md or json", param_hint="--format")
-    use_model(backend or "", model or "")
     target = common.store(db)
     ids = [target.get(d).id for d in doc_ids]
     options = SummaryOptions(
         backend=backend or "",
+        model=model or "",
         language=lang or "",
         judge=not no_judge,
         keep_unverified=keep_unverified,
@@ -132,20 +131,20 @@ def runs_cmd(
     rows = target.runs(name, limit)
     target.close()
     if as_json:
-        common.print_json(rows)
+        common.print_json([r.to_dict() for r in rows])
         return
     table = Table(box=None)
     for col in ("run", "topic", "started", "status", "items", "new", "summarized"):
         table.add_column(col)
     for r in rows:
         table.add_row(
-            str(r["id"]),
-            r["topic"],
-            r["started_at"][:19],
-            r["status"],
-            str(len(r["items"])),
-            str(len(r["new_items"])),
-            str(r["summarized"]),
+            str(r.id),
+            r.topic,
+            r.started_at[:19],
+            r.status,
+            str(len(r.items)),
+            str(len(r.new_items)),
+            str(r.summarized),
         )
     out.print(table)
 
@@ -153,13 +152,13 @@ def runs_cmd(
 def _print_changes(target: Store, topic: str | None, run_id: int | None, as_json: bool) -> None:
     """Print the change set of one run (the topic's last finished one by default)."""
     if run_id is None:
-        done = [r for r in target.runs(topic, 50) if r["status"] == "ok"]
+        done = [r for r in target.runs(topic, 50) if r.ok]
         if not done:
             target.close()
             err.print(f"no finished run of {topic or 'any topic'} yet", markup=False)
             raise typer.Exit(2)
-        run_id = done[0]["id"]
-    stored = target.run(run_id)["digest"].get("changes")
+        run_id = done[0].id
+    stored = (target.run(run_id).digest or {}).get("changes")
     target.close()
     if not stored:
         err.print(f"run {run_id} has no change set (it ran before change tracking)", markup=False)

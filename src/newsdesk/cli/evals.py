@@ -168,7 +168,7 @@ def citations_cmd(
     """Judge accuracy, brief quality and speed, and ROUGE of Chinese one-line summaries."""
     if backend == "extractive" and "a" in parts:
         raise typer.BadParameter("part a checks the model's judge: use --backend local or openai")
-    llm = None if backend == "extractive" else get_llm(backend)
+    llm = get_llm(backend)
     results: dict[str, float] = {}
     with Progress(
         TextColumn("{task.description}"),
@@ -258,7 +258,7 @@ def briefs_cmd(
 ) -> None:
     """Briefs of unseen WMT21 news against the human translations of the cited paragraphs."""
     chosen = list(itertools.islice(wmt_docs.load(wmt, part), skip, skip + docs))
-    llm = None if backend == "extractive" else get_llm(backend)
+    llm = get_llm(backend)
     with common.stage("briefs", len(chosen)) as update:
         results, claims = wmt_briefs.evaluate(
             chosen, llm, backend, lambda done, total: update(done, total)

@@ -21,14 +21,12 @@ from collections import Counter
 from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
 
 from newsdesk.ingest.pipeline import IngestOptions, ingest
-from newsdesk.model import Document, document_id
+from newsdesk.model import Document, Verdict, document_id
 from newsdesk.store import open_store
 from newsdesk.summarize import RETRIED, SummaryOptions, core_viewpoint, summarize_document
 from newsdesk.summarize.backends import LLM
-from newsdesk.summarize.schema import Verdict
 from newsdesk.summarize.verify import Judge, has_cjk
 
 _WORD = re.compile(r"[a-z0-9]+")
@@ -114,9 +112,9 @@ def evaluate_judge(
     }
 
 
-def rare_earth_records(path: Path, n: int) -> list[dict[str, Any]]:
+def rare_earth_records(path: Path, n: int) -> list[dict[str, object]]:
     """The first n articles whose title mentions 稀土, with at least 4 paragraphs."""
-    out = []
+    out: list[dict[str, object]] = []
     with path.open(encoding="utf-8") as f:
         for line in f:
             rec = json.loads(line)

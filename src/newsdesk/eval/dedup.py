@@ -15,7 +15,7 @@ import json
 from collections import Counter
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Any
+from typing import TypedDict
 
 from newsdesk.errors import ConfigError
 from newsdesk.store.base import Store
@@ -33,6 +33,27 @@ def _resolve(store: Store, ref: str, prefixes: Mapping[str, str]) -> str | None:
             f"pair id {ref!r}: unknown prefix {prefix!r} (known: {known}; see --prefix)"
         )
     return store.doc_id_for_origin(f"{prefixes[prefix]}#{ident}")
+
+
+class KindCount(TypedDict):
+    """The labelled pairs of one kind, and how many of them one cluster holds."""
+
+    pairs: int
+    merged: int
+
+
+class DedupReport(TypedDict):
+    """What ``evaluate`` measured (the JSON ``newsdesk eval dedup --json`` prints)."""
+
+    recall: float
+    false_merge_rate: float
+    precision: float
+    pairs: int
+    missing: int  # pairs with a document that is not in the store
+    relabelled: int  # pairs whose kind the audit changed
+    by_kind: dict[str, KindCount]
+    missed: list[dict[str, object]]  # up to 20 positive pairs left apart, as labelled
+    false_merges: list[dict[str, object]]  # up to 20 negative pairs merged
 
 
 AUDIT_KINDS = {"same_story": "near_dup", "different_event": "overlap"}
@@ -54,7 +75,7 @@ def evaluate(
     pairs_path: Path,
     prefixes: Mapping[str, str] | None = None,
     audit: Mapping[tuple[str, str], str] | None = None,
-) -> dict[str, Any]:
+) -> DedupReport:
     """Recall on positives, false-merge rate on negatives, precision, and per-kind rates.
 
     With ``audit``, pairs whose label was found wrong on reading are counted
@@ -65,7 +86,7 @@ def evaluate(
     merged: Counter[str] = Counter()
     total: Counter[str] = Counter()
     missing = 0
-    examples: dict[str, list[dict[str, Any]]] = {"missed": [], "false_merges": []}
+    examples: dict[str, list[dict[str, object]]] = {"missed": [], "false_merges": []}
     with pairs_path.open(encoding="utf-8") as f:
         for line in f:
             if not line.strip():

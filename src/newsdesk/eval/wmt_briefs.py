@@ -25,11 +25,10 @@ from typing import Any
 
 from newsdesk.eval.citations import eval_document
 from newsdesk.eval.wmt import WmtDoc
-from newsdesk.model import Document
+from newsdesk.model import Claim, Document
 from newsdesk.summarize import SummaryOptions, summarize_document
 from newsdesk.summarize.backends import LLM
 from newsdesk.summarize.facts import en_facts, unmatched
-from newsdesk.summarize.schema import Claim
 from newsdesk.summarize.words import romanized_words
 from newsdesk.text.segment import STOPWORDS
 

@@ -1,26 +1,23 @@
-"""The store: the single source of truth. ``open_store`` picks the backend by URL."""
+"""The store: the single source of truth. ``open_store`` picks the backend by URL scheme.
+
+Backends register in the ``newsdesk.stores`` entry-point group (``plugins.py``):
+the built-ins ``sqlite`` (``store/sqlite.py``) and ``postgresql``
+(``store/postgres.py``), both on the shared SQL of ``store/sql.py``.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from importlib.metadata import entry_points
 
 from newsdesk import config
 from newsdesk.errors import ConfigError
+from newsdesk.plugins import Registry
 from newsdesk.store.base import DocumentFilter, Store
 
-__all__ = ["DocumentFilter", "Store", "open_store"]
+__all__ = ["STORES", "DocumentFilter", "Store", "open_store"]
 
-
-def _registry() -> dict[str, Callable[[str], Store]]:
-    """Store backends by scheme, from the ``newsdesk.stores`` entry-point group."""
-    from newsdesk.store.sqlite import SQLiteStore
-
-    found: dict[str, Callable[[str], Store]] = {"sqlite": SQLiteStore}
-    for ep in entry_points(group="newsdesk.stores"):
-        if ep.name not in found:
-            found[ep.name] = ep.load()
-    return found
+# Store factories by URL scheme: each takes the path or URL it opens.
+STORES: Registry[Callable[[str], Store]] = Registry("stores")
 
 
 def open_store(db: str | None = None) -> Store:
@@ -29,8 +26,9 @@ def open_store(db: str | None = None) -> Store:
     scheme = target.split("://", 1)[0] if "://" in target else "sqlite"
     if scheme in ("postgresql", "postgres"):
         scheme = "postgresql"
-    backends = _registry()
-    if scheme not in backends:
-        known = ", ".join(sorted(backends))
-        raise ConfigError(f"--db {target}: no store backend for '{scheme}://' (known: {known})")
-    return backends[scheme](target)
+    known = STORES.names()
+    if scheme not in known:
+        raise ConfigError(
+            f"--db {target}: no store backend for '{scheme}://' (known: {', '.join(known)})"
+        )
+    return STORES.get(scheme)(target)

@@ -1,17 +1,28 @@
-"""The Store protocol: what every store backend provides."""
+"""The Store protocol: what every store backend provides, as the roles it plays.
+
+``Store`` is every role at once; a caller that needs one role asks for it
+(``DocumentStore``, ``SearchIndex``, ``StoryStore``, ``RunStore``,
+``AlertOutbox``, ``TableCopy``), so a test fake or a new backend knows what to
+provide. The SQL backends implement them all in ``store/sql.py``.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, Protocol, runtime_checkable
+from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
 
 import numpy as np
 import numpy.typing as npt
 
-from newsdesk.model import Alert, Delivery, Document, IndexEntry, Outcome
-from newsdesk.store import owners
+from newsdesk.model import Alert, Delivery, Document, IndexEntry, Outcome, Run, RunResult
+
+if TYPE_CHECKING:  # summarize/__init__ imports this module: no import at run time
+    from newsdesk.model.summary import Summary
+
+# One row of a table as a driver returns it (the column types are the table's).
+Row = tuple[Any, ...]
 
 
 @dataclass(frozen=True, slots=True)
@@ -91,9 +102,27 @@ TABLES: dict[str, tuple[str, ...]] = {
 }
 
 
+class ClusterAssignment(Protocol):
+    """What a store keeps of a document's place in a cluster (``dedup.Assignment``)."""
+
+    @property
+    def doc_id(self) -> str: ...
+    @property
+    def cluster_id(self) -> str: ...
+    @property
+    def body_hash(self) -> str: ...
+    @property
+    def bands(self) -> Sequence[int]: ...
+    @property
+    def reason(self) -> str: ...
+
+
+# --- the roles a store plays: a caller asks for the one it needs ------------------------
+
+
 @runtime_checkable
-class Store(Protocol):
-    """A document store. Writes are transactional; stored paragraphs never change."""
+class DocumentStore(Protocol):
+    """Documents and their versions: writes are transactional, stored paragraphs never change."""
 
     location: str
 
@@ -115,40 +144,6 @@ class Store(Protocol):
         """Which of these ids are stored already."""
         ...
 
-    def save_index(self, entries: Iterable[IndexEntry]) -> int:
-        """(Re)write the search index entries of stored documents."""
-        ...
-
-    def lexical_search(
-        self, tokens: Sequence[str], flt: DocumentFilter, limit: int
-    ) -> list[tuple[str, float]]:
-        """BM25 over the segmented index: (doc id, score), best first."""
-        ...
-
-    def document_frequencies(self, tokens: Sequence[str]) -> tuple[int, dict[str, int]]:
-        """The number of indexed documents, and in how many each token occurs."""
-        ...
-
-    def vectors(self, model: str) -> tuple[list[str], npt.NDArray[np.float32]]:
-        """Ids and vectors of every current document embedded by ``model``."""
-        ...
-
-    def filtered_ids(self, flt: DocumentFilter) -> set[str]:
-        """Ids of current documents that pass a filter."""
-        ...
-
-    def unindexed_ids(self, model: str | None) -> list[str]:
-        """Current documents missing from the index (or lacking a ``model`` vector)."""
-        ...
-
-    def languages(self, doc_ids: Sequence[str]) -> dict[str, str]:
-        """The language of each of these documents."""
-        ...
-
-    def all_ids(self) -> list[str]:
-        """Ids of every current document."""
-        ...
-
     def get_many(self, doc_ids: Sequence[str]) -> list[Document]:
         """Documents by exact id, in the order given."""
         ...
@@ -161,8 +156,24 @@ class Store(Protocol):
         """The id of the current document stored under an origin key."""
         ...
 
+    def current_versions(self, doc_ids: Sequence[str]) -> dict[str, str]:
+        """The current version of each document (itself when it was never superseded)."""
+        ...
+
     def list_documents(self, flt: DocumentFilter) -> list[Document]:
         """Current (not superseded) documents, newest first."""
+        ...
+
+    def filtered_ids(self, flt: DocumentFilter) -> set[str]:
+        """Ids of current documents that pass a filter."""
+        ...
+
+    def languages(self, doc_ids: Sequence[str]) -> dict[str, str]:
+        """The language of each of these documents."""
+        ...
+
+    def all_ids(self) -> list[str]:
+        """Ids of every current document."""
         ...
 
     def count_documents(self) -> int:
@@ -181,6 +192,46 @@ class Store(Protocol):
         """Remember the validators of a response for the next conditional GET."""
         ...
 
+
+@runtime_checkable
+class SearchIndex(Protocol):
+    """The words and vectors of current documents, and cached query translations."""
+
+    def save_index(self, entries: Iterable[IndexEntry]) -> int:
+        """(Re)write the search index entries of stored documents."""
+        ...
+
+    def unindexed_ids(self, model: str | None) -> list[str]:
+        """Current documents missing from the index (or lacking a ``model`` vector)."""
+        ...
+
+    def lexical_search(
+        self, tokens: Sequence[str], flt: DocumentFilter, limit: int
+    ) -> list[tuple[str, float]]:
+        """BM25 over the segmented index: (doc id, score), best first."""
+        ...
+
+    def document_frequencies(self, tokens: Sequence[str]) -> tuple[int, dict[str, int]]:
+        """The number of indexed documents, and in how many each token occurs."""
+        ...
+
+    def vectors(self, model: str) -> tuple[list[str], npt.NDArray[np.float32]]:
+        """Ids and vectors of every current document embedded by ``model``."""
+        ...
+
+    def get_translation(self, translator: str, query: str) -> str | None:
+        """A cached query translation (as stored JSON), or None."""
+        ...
+
+    def save_translation(self, translator: str, query: str, translation: str) -> None:
+        """Cache a query's translation (JSON) under (translator, query)."""
+        ...
+
+
+@runtime_checkable
+class StoryStore(Protocol):
+    """Stories: the dedup clusters of documents and the keys that find them."""
+
     def cluster_of_body(self, body_hash: str) -> str | None:
         """The cluster of a current document with exactly this normalized body."""
         ...
@@ -193,8 +244,8 @@ class Store(Protocol):
         """The cluster a document belongs to."""
         ...
 
-    def save_clusters(self, assignments: Sequence[Any]) -> None:
-        """Store cluster assignments (``dedup.Assignment``) and refresh their clusters."""
+    def save_clusters(self, assignments: Sequence[ClusterAssignment]) -> None:
+        """Store cluster assignments and refresh their clusters."""
         ...
 
     def unclustered_ids(self) -> list[str]:
@@ -213,23 +264,10 @@ class Store(Protocol):
         """(canonical id, size) of each of these clusters."""
         ...
 
-    def get_summary(
-        self, doc_id: str, backend: str, model: str, prompt_version: str, language: str
-    ) -> dict[str, Any] | None:
-        """A cached summary (as stored JSON), or None."""
-        ...
 
-    def save_summary(self, summary: dict[str, Any]) -> None:
-        """Cache a summary under (document, backend, model, prompt version, language)."""
-        ...
-
-    def get_translation(self, translator: str, query: str) -> str | None:
-        """A cached query translation (as stored JSON), or None."""
-        ...
-
-    def save_translation(self, translator: str, query: str, translation: str) -> None:
-        """Cache a query's translation (JSON) under (translator, query)."""
-        ...
+@runtime_checkable
+class RunStore(Protocol):
+    """Topic runs (each the lock of its topic while it runs) and the briefs they cache."""
 
     def start_run(self, topic: str) -> int:
         """Record the start of a topic run; TopicBusy while a live run of the topic holds it."""
@@ -239,30 +277,32 @@ class Store(Protocol):
         """End as failed the running runs (of ``topic``, or all) whose process is gone."""
         ...
 
-    def finish_run(
-        self,
-        run_id: int,
-        status: str,
-        items: Sequence[str],
-        new_items: Sequence[str],
-        summarized: int,
-        message: str = "",
-        digest: dict[str, Any] | None = None,
-    ) -> None:
+    def finish_run(self, run_id: int, result: RunResult) -> None:
         """Record how a run ended, which items its digest holds, and the digest itself."""
         ...
 
-    def runs(self, topic: str | None = None, limit: int = 20) -> list[dict[str, Any]]:
+    def runs(self, topic: str | None = None, limit: int = 20) -> list[Run]:
         """Past runs, newest first, without their digests."""
         ...
 
-    def run(self, run_id: int) -> dict[str, Any]:
+    def run(self, run_id: int) -> Run:
         """One run with its digest; NotFound when there is no such run."""
         ...
 
-    def current_versions(self, doc_ids: Sequence[str]) -> dict[str, str]:
-        """The current version of each document (itself when it was never superseded)."""
+    def get_summary(
+        self, doc_id: str, backend: str, model: str, prompt_version: str, language: str
+    ) -> Summary | None:
+        """A cached summary, or None."""
         ...
+
+    def save_summary(self, summary: Summary, language: str) -> None:
+        """Cache a summary under (document, backend, model, prompt version, ``language``)."""
+        ...
+
+
+@runtime_checkable
+class AlertOutbox(Protocol):
+    """Alerts waiting for, or done with, delivery: one row per alert and channel."""
 
     def enqueue_alerts(self, items: Sequence[tuple[Alert, str]]) -> int:
         """Put (alert, channel) pairs in the outbox; a key already there is skipped."""
@@ -284,20 +324,34 @@ class Store(Protocol):
         """Put failed deliveries back in the queue; returns how many."""
         ...
 
-    def check(self) -> list[str]:
-        """Consistency problems found (empty when the store is sound)."""
-        ...
 
-    def export_rows(self, table: str) -> Iterator[tuple[Any, ...]]:
+@runtime_checkable
+class TableCopy(Protocol):
+    """Every table in its neutral row shape, for ``newsdesk migrate`` (``store/copy.py``)."""
+
+    location: str
+
+    def export_rows(self, table: str) -> Iterator[Row]:
         """Every row of ``table`` (a key of TABLES) in its neutral shape."""
         ...
 
-    def import_rows(self, table: str, rows: Iterable[tuple[Any, ...]]) -> int:
+    def import_rows(self, table: str, rows: Iterable[Row]) -> int:
         """Insert rows exported from another store (kept where present); returns how many."""
         ...
 
     def count_rows(self, table: str) -> int:
         """How many rows ``table`` holds (``newsdesk migrate`` compares them)."""
+        ...
+
+
+@runtime_checkable
+class Store(DocumentStore, SearchIndex, StoryStore, RunStore, AlertOutbox, TableCopy, Protocol):
+    """A whole store: every role, its consistency check, and its connection."""
+
+    location: str
+
+    def check(self) -> list[str]:
+        """Consistency problems found (empty when the store is sound)."""
         ...
 
     def close(self) -> None:
@@ -310,127 +364,3 @@ def list_with_reposts(store: Store, flt: DocumentFilter) -> list[tuple[Document,
     docs = store.list_documents(flt)
     sizes = store.cluster_sizes([d.cluster_id for d in docs if d.cluster_id])
     return [(d, sizes[d.cluster_id][1] - 1 if d.cluster_id in sizes else 0) for d in docs]
-
-
-# --- shared by the stores: filters as SQL, rows as objects ----------------------------------
-
-DOC_COLUMNS = (
-    "id, title, source, source_display, published_at, language, url, fetched_at, cluster_id"
-)
-RUN_COLUMNS = TABLES["runs"][:-1]  # every column but the digest
-
-
-def filter_sql(flt: DocumentFilter, alias: str = "", mark: str = "?") -> tuple[str, list[Any]]:
-    """The WHERE clause of a filter over current documents (``mark``: the driver's placeholder)."""
-    a = alias
-    clauses = [f"{a}superseded_by IS NULL"]
-    args: list[Any] = []
-    if flt.source:
-        clauses.append(f"({a}source = {mark} OR lower({a}source_display) = lower({mark}))")
-        args += [flt.source, flt.source]
-    if flt.since:
-        clauses.append(f"{a}published_ts >= {mark}")
-        args.append(flt.since.timestamp())
-    if flt.until:
-        clauses.append(f"{a}published_ts < {mark}")
-        args.append(flt.until.timestamp())
-    if flt.language:
-        clauses.append(f"{a}language = {mark}")
-        args.append(flt.language)
-    if flt.one_per_story:
-        clauses.append(
-            f"({a}cluster_id IS NULL OR {a}id ="
-            f" (SELECT canonical_id FROM clusters c WHERE c.id = {a}cluster_id))"
-        )
-    return " AND ".join(clauses), args
-
-
-def document_from_row(row: Sequence[Any], paragraphs: Sequence[str]) -> Document:
-    """A Document from a row of DOC_COLUMNS and its paragraphs in order."""
-    return Document(
-        id=row[0],
-        title=row[1],
-        source=row[2],
-        source_display=row[3],
-        published_at=datetime.fromisoformat(row[4]) if row[4] else None,
-        language=row[5],
-        url=row[6],
-        fetched_at=datetime.fromisoformat(row[7]),
-        cluster_id=row[8],
-        paragraphs=tuple(paragraphs),
-    )
-
-
-def latest_versions(
-    doc_ids: Sequence[str], superseded_by: Callable[[str], str | None]
-) -> dict[str, str]:
-    """Follow each document's ``superseded_by`` links to its current version (cycle-safe)."""
-    out = {}
-    for doc_id in doc_ids:
-        at, seen = doc_id, {doc_id}
-        while (nxt := superseded_by(at)) is not None and nxt not in seen:
-            at = nxt
-            seen.add(at)
-        out[doc_id] = at
-    return out
-
-
-def busy_message(topic: str, run_id: int, owner: str) -> str:
-    """Why a topic cannot start now: which run and process hold it."""
-    where = owners.describe(owner)
-    unknown = owners.alive(owner) is None
-    return f"topic {topic!r} is already running (run {run_id}, {where})" + (
-        ": another machine, which newsdesk cannot check from here" if unknown else ""
-    )
-
-
-def orphan_message(owner: str) -> str:
-    """The message of a run ended because its process is gone."""
-    return f"interrupted: {owners.describe(owner)} stopped before the run ended"
-
-
-def run_from_row(row: Sequence[Any]) -> dict[str, Any]:
-    """A run as a dict from a row of RUN_COLUMNS."""
-    import json
-
-    d = dict(zip(RUN_COLUMNS, row, strict=True))
-    d["id"] = int(d["id"])
-    d["items"] = json.loads(d["items"])
-    d["new_items"] = json.loads(d["new_items"])
-    return d
-
-
-DELIVERY_COLUMNS = "id, key, channel, status, attempts, error, created_at, sent_at, payload"
-
-
-def delivery_from_row(row: Sequence[Any]) -> Delivery:
-    """A Delivery from a row of DELIVERY_COLUMNS."""
-    import json
-
-    return Delivery(
-        id=int(row[0]),
-        key=row[1],
-        channel=row[2],
-        status=row[3],
-        attempts=int(row[4]),
-        error=row[5],
-        created_at=row[6],
-        sent_at=row[7],
-        alert=Alert.from_dict(json.loads(row[8])),
-    )
-
-
-def alert_row(alert: Alert, channel: str, now: float) -> tuple[Any, ...]:
-    """The outbox row of an alert bound for a channel (key, topic, rule, channel, payload...)."""
-    import json
-    from datetime import UTC
-
-    return (
-        f"{alert.key}|{channel}",
-        alert.topic,
-        alert.rule,
-        channel,
-        json.dumps(alert.to_dict(), ensure_ascii=False),
-        datetime.now(UTC).isoformat(),
-        now,
-    )

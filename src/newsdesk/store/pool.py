@@ -19,13 +19,17 @@ import sqlite3
 import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager, suppress
-from typing import Any
+from typing import TYPE_CHECKING
 
 from newsdesk.errors import StoreError
 from newsdesk.store import open_store
-from newsdesk.store.base import Store
+from newsdesk.store.base import Row, Store
 from newsdesk.store.index_cache import IndexCache
 from newsdesk.store.sqlite import SQLiteStore
+
+if TYPE_CHECKING:
+    from psycopg import Connection
+    from psycopg_pool import ConnectionPool
 
 # SQLite VM instructions between two checks of ``should_stop``: about a
 # millisecond of query work, so an abandoned query stops within milliseconds
@@ -53,7 +57,7 @@ class StorePool:
         self._opened: list[SQLiteStore] = []
         self._lock = threading.Lock()
         self._cache: IndexCache | None = None
-        self._pg: Any = None
+        self._pg: ConnectionPool[Connection[Row]] | None = None
         self._db = db
         if isinstance(first, SQLiteStore) and first.location != ":memory:":
             self._cache = IndexCache(first.conn.execute("PRAGMA database_list").fetchone()[2])
@@ -115,7 +119,7 @@ class StorePool:
             self._cache.close()
 
 
-def _pg_pool(location: str, size: int, timeout: float) -> Any:
+def _pg_pool(location: str, size: int, timeout: float) -> ConnectionPool[Connection[Row]]:
     """A psycopg pool of ``size`` autocommit connections with a statement timeout."""
     try:
         from psycopg_pool import ConnectionPool

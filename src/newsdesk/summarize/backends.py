@@ -2,8 +2,16 @@
 
 A backend writes one method, ``complete_json`` (chat messages in, a JSON object
 out, constrained by a JSON schema); the base class does retries, parsing and
-validation once. Backends are chosen by name (``--backend``) from the
-``newsdesk.llms`` entry-point group, where the built-ins register too.
+validation once. Backends are chosen by name (``--backend``) from ``LLMS``,
+the ``newsdesk.llms`` entry-point group, where the built-ins (local, openai,
+and extractive in ``summarize.extractive``) register like any third party::
+
+    [project.entry-points."newsdesk.llms"]
+    my-backend = "my_package.llm:MyLLM"
+
+A factory is called with ``model=NAME`` when a topic or ``--model`` names a
+model, and with no argument for the backend's own setting; ``get_llm`` keeps
+one instance per (backend, model) in a process.
 """
 
 from __future__ import annotations
@@ -14,17 +22,17 @@ import os
 import socket
 import threading
 import time
-from collections.abc import Callable
 from functools import lru_cache
-from importlib.metadata import entry_points
-from typing import Any, Protocol, runtime_checkable
+from typing import ClassVar, Protocol, runtime_checkable
 
 import httpx
 
 from newsdesk import config
 from newsdesk.errors import ConfigError, ModelError
+from newsdesk.plugins import Registry
 
 Messages = list[dict[str, str]]
+JSONObject = dict[str, object]  # a model's parsed answer
 
 
 @runtime_checkable
@@ -36,7 +44,7 @@ class LLM(Protocol):
 
     def complete_json(
         self, messages: Messages, schema: dict[str, object], max_tokens: int
-    ) -> dict[str, Any]:
+    ) -> JSONObject:
         """The model's answer as a JSON object (raises ModelError on garbage)."""
         ...
 
@@ -47,6 +55,7 @@ class BaseLLM:
     name = "base"
     model = "unknown"
     retries = 2
+    model_setting: ClassVar[str] = ""  # the setting that names the model when none is given
 
     def _chat(self, messages: Messages, schema: dict[str, object], max_tokens: int) -> str:
         raise NotImplementedError
@@ -57,7 +66,7 @@ class BaseLLM:
 
     def complete_json(
         self, messages: Messages, schema: dict[str, object], max_tokens: int
-    ) -> dict[str, Any]:
+    ) -> JSONObject:
         """Call the model, parse its JSON, check the required keys; retry garbage."""
         problem = ""
         for _attempt in range(self.retries + 1):
@@ -75,13 +84,14 @@ class BaseLLM:
         raise ModelError(f"{self.name} model {self.model} returned {problem}")
 
 
-def yes_share(top_logprobs: list[dict[str, Any]]) -> float | None:
+def yes_share(top_logprobs: list[dict[str, object]]) -> float | None:
     """P(YES) / (P(YES) + P(NO)) from a token's top log-probabilities (any case, spaces)."""
     mass = {"YES": 0.0, "NO": 0.0}
     for alt in top_logprobs:
         word = str(alt.get("token", "")).strip().upper()
         if word in mass:
-            mass[word] += math.exp(float(alt.get("logprob", -100.0)))
+            logprob = alt.get("logprob", -100.0)
+            mass[word] += math.exp(float(logprob) if isinstance(logprob, int | float) else -100.0)
     total = mass["YES"] + mass["NO"]
     return mass["YES"] / total if total > 0 else None
 
@@ -106,6 +116,7 @@ class OpenAILLM(BaseLLM):
     """
 
     name = "openai"
+    model_setting = "openai_model"
     _FORMATS = ("json_schema", "json_object", "none")
 
     def __init__(
@@ -134,8 +145,8 @@ class OpenAILLM(BaseLLM):
 
     def _payload(
         self, messages: Messages, schema: dict[str, object], max_tokens: int
-    ) -> dict[str, Any]:
-        payload: dict[str, Any] = {
+    ) -> JSONObject:
+        payload: JSONObject = {
             "model": self.model,
             "messages": messages,
             "max_tokens": max_tokens,
@@ -218,18 +229,28 @@ class OpenAILLM(BaseLLM):
 # --- the bundled local model -------------------------------------------------------
 
 
+class _Server(Protocol):
+    """What newsdesk calls of ``xllamacpp.Server`` (which ships no types)."""
+
+    def handle_chat_completions(self, request: dict[str, object]) -> object:
+        """One chat completion: the response as a JSON object, or an error."""
+        ...
+
+
 class LocalLLM(BaseLLM):
     """llama.cpp in-process (xllamacpp) on a GGUF file: the bundled model by default."""
 
     name = "local"
+    model_setting = "model_path"
 
     def __init__(
-        self, model_path: str | None = None, threads: int | None = None, ctx: int | None = None
+        self, model: str | None = None, threads: int | None = None, ctx: int | None = None
     ) -> None:
+        """``model``: a GGUF path (default: the ``model_path`` setting, else the bundled model)."""
         os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")  # else speed collapses under load
         from newsdesk.summarize.model_files import bundled_model
 
-        path = model_path or config.get("model_path") or str(bundled_model())
+        path = model or config.get("model_path") or str(bundled_model())
         if not os.path.exists(path):
             raise ConfigError(f"model file {path} does not exist")
         check_gguf(path)
@@ -237,12 +258,12 @@ class LocalLLM(BaseLLM):
         self.path = path
         self.threads = threads or config.get_int("llm_threads") or (os.cpu_count() or 2)
         self.ctx = ctx or config.get_int("llm_ctx")
-        self._server: Any = None
+        self._server: _Server | None = None
         self._lock = threading.Lock()
         # Tokens and seconds spent, for bench/summarize.py: (prompt, completion, seconds).
         self.usage = [0, 0, 0.0]
 
-    def server(self) -> Any:
+    def server(self) -> _Server:
         """The llama.cpp server, started on first use (on 127.0.0.1 only)."""
         if self._server is None:
             import xllamacpp as xlc
@@ -303,6 +324,8 @@ class LocalLLM(BaseLLM):
                 }
             )
             self.usage[2] += time.perf_counter() - started
+        if not isinstance(result, dict):
+            return None
         try:
             top = result["choices"][0]["logprobs"]["content"][0]["top_logprobs"]
         except (KeyError, IndexError, TypeError):
@@ -337,26 +360,34 @@ def free_port() -> int:
         return int(s.getsockname()[1])
 
 
-def _registry() -> dict[str, Callable[[], LLM]]:
-    found: dict[str, Callable[[], LLM]] = {"local": LocalLLM, "openai": OpenAILLM}
-    for ep in entry_points(group="newsdesk.llms"):
-        found.setdefault(ep.name, ep.load())
-    return found
+class LLMFactory(Protocol):
+    """What the ``newsdesk.llms`` entry points name: a backend class or function.
 
-
-def get_llm(name: str) -> LLM:
-    """The LLM backend registered under ``name`` (one instance per process and model setting).
-
-    Keyed by the model setting too, so a topic that names its own model does
-    not leave it to the topics run after it (``newsdesk watch``).
+    ``model`` is given only where a topic or ``--model`` names one; a factory
+    that takes no argument still serves the backend's own setting.
     """
-    return _llm(name, config.get("model_path"), config.get("openai_model"))
+
+    def __call__(self, *, model: str | None = None) -> LLM:
+        """A backend instance for ``model`` (None: the backend's setting)."""
+        ...
+
+
+LLMS: Registry[LLMFactory] = Registry("llms")
+
+
+def get_llm(name: str, model: str = "") -> LLM:
+    """The backend ``name`` running ``model`` ("": the backend's setting).
+
+    One instance per (backend, model) in a process: two topics that name
+    different models get one each, also when they run side by side
+    (``newsdesk watch``, ``serve``); nothing is switched through the environment.
+    """
+    factory = LLMS.get(name)
+    setting = getattr(factory, "model_setting", "")
+    return _llm(name, model or (config.get(setting) if setting else ""))
 
 
 @lru_cache(maxsize=4)
-def _llm(name: str, _model_path: str, _openai_model: str) -> LLM:
-    backends = _registry()
-    if name not in backends:
-        known = ", ".join(sorted([*backends, "extractive"]))
-        raise ConfigError(f"no summary backend named {name!r} (known: {known})")
-    return backends[name]()
+def _llm(name: str, model: str) -> LLM:
+    factory = LLMS.get(name)
+    return factory(model=model) if model else factory()

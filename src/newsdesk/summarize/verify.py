@@ -22,10 +22,9 @@ from typing import Protocol
 
 from newsdesk import config
 from newsdesk.errors import ModelError
-from newsdesk.model import Document
+from newsdesk.model import Claim, Document, Verdict
 from newsdesk.summarize import facts, prompts, words
 from newsdesk.summarize.backends import LLM
-from newsdesk.summarize.schema import Claim, Verdict
 
 _HAN = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")
 # Characters of each cited paragraph the judge reads: enough for the sentence a

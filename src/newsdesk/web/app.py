@@ -323,8 +323,8 @@ def create_app(
         topic = web.topic(name)
         with web.store() as store:
             runs = store.runs(topic.name, 20)
-            done = next((r for r in runs if r["status"] == "ok"), None)
-            digest = store.run(done["id"])["digest"] if done else {}
+            done = next((r for r in runs if r.ok), None)
+            digest = (store.run(done.id).digest or {}) if done else {}
         return page("topic.html", name=name, topic=topic, digest=digest, runs=runs)
 
     @app.get("/documents/{doc_id}", include_in_schema=False)
@@ -492,7 +492,7 @@ def create_app(
             "name": name,
             "topic": topic.model_dump(exclude={"path"}),
             "toml": text,
-            "runs": runs,
+            "runs": [r.to_dict() for r in runs],
         }
 
     @app.post("/api/topics", tags=["topics"], status_code=201)
@@ -535,7 +535,7 @@ def create_app(
         """Past runs, newest first: of one topic (by its file name, like POST), or of all."""
         with web.store() as store:
             store.end_orphaned_runs()  # a run whose process was killed shows as failed
-            return store.runs(web.topic_name(topic), limit)
+            return [r.to_dict() for r in store.runs(web.topic_name(topic), limit)]
 
     @app.post("/api/runs", tags=["runs"], status_code=202)
     def start_run(request: Request, body: RunBody) -> dict[str, Any]:
@@ -548,7 +548,7 @@ def create_app(
     def get_run(run_id: Annotated[int, PathParam(ge=1, le=MAX_ID)]) -> dict[str, Any]:
         """A run: status, live progress while it runs, and its digest once done."""
         with web.store() as store:
-            run = store.run(run_id)
+            run = store.run(run_id).to_dict()
         live = web.jobs.progress(run_id)
         if live is not None:
             run["progress"] = {"stage": live.stage, "done": live.done, "total": live.total}
@@ -572,7 +572,7 @@ def create_app(
                 f"no {opts.backend} {opts.language} brief of {doc.id} yet: "
                 "POST /api/summaries writes one"
             )
-        return cached
+        return cached.to_dict()
 
     @app.post("/api/summaries", tags=["summaries"])
     def create_summary(request: Request, body: SummaryBody) -> dict[str, Any]:

@@ -26,10 +26,10 @@ def last_digest(web: Any, name: str) -> dict[str, Any]:
     """The digest of the topic's last successful run; NotFound when it has none."""
     topic = web.topic(name)
     with web.store() as store:
-        done = next((r for r in store.runs(topic.name, 20) if r["status"] == "ok"), None)
+        done = next((r for r in store.runs(topic.name, 20) if r.ok), None)
         if done is None:
             raise NotFound(f"topic {name!r} has no finished run yet: POST /api/runs starts one")
-        digest: dict[str, Any] = store.run(done["id"])["digest"]
+        digest: dict[str, Any] = store.run(done.id).digest or {}
     return digest
 
 
@@ -73,7 +73,7 @@ def add_routes(app: FastAPI, web: Any) -> None:
     def run_changes(run_id: int) -> dict[str, Any]:
         """What changed in a run: new, updated (paragraphs), more coverage, left."""
         with web.store() as store:
-            changes: dict[str, Any] | None = store.run(run_id)["digest"].get("changes")
+            changes: dict[str, Any] | None = (store.run(run_id).digest or {}).get("changes")
         if not changes:
             raise NotFound(f"run {run_id} has no change set (not finished, or before tracking)")
         return changes

@@ -1,5 +1,7 @@
 """Copy a whole store to another backend: ``newsdesk migrate --from A --to B``.
 
+(Schema versions are another matter: ``store/migrations.py``.)
+
 Every table (documents, paragraphs, origins, the search index and vectors,
 clusters, summaries, runs) is copied in its neutral row shape, in an order
 that satisfies references, a chunk per transaction; then the row counts of
@@ -11,21 +13,20 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator
 from itertools import islice
-from typing import Any
 
 from newsdesk.errors import StoreError
-from newsdesk.store.base import TABLES, Store
+from newsdesk.store.base import TABLES, Row, Store
 
 CHUNK = 2000  # rows per transaction (documents go in one: superseded_by refers across them)
 
 
-def _chunks(rows: Iterable[tuple[Any, ...]], size: int) -> Iterator[list[tuple[Any, ...]]]:
+def _chunks(rows: Iterable[Row], size: int) -> Iterator[list[Row]]:
     it = iter(rows)
     while chunk := list(islice(it, size)):
         yield chunk
 
 
-def migrate(
+def copy_store(
     source: Store, target: Store, progress: Callable[[str, int], None] | None = None
 ) -> dict[str, tuple[int, int]]:
     """Copy every table of ``source`` into the empty ``target``; (source, target) counts."""
