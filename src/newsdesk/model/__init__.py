@@ -13,11 +13,11 @@ from enum import StrEnum
 
 from newsdesk.model.run import Run as Run
 from newsdesk.model.run import RunResult as RunResult
+from newsdesk.model.story import Assignment as Assignment
 from newsdesk.model.summary import Claim as Claim
 from newsdesk.model.summary import Group as Group
 from newsdesk.model.summary import Summary as Summary
 from newsdesk.model.summary import Verdict as Verdict
-from newsdesk.model.story import Assignment as Assignment
 
 
 def document_id(source: str, title: str, paragraphs: tuple[str, ...] | list[str]) -> str:
