@@ -6,12 +6,12 @@ STAMP  := $(VENV)/.installed-stamp
 
 export OMP_WAIT_POLICY ?= PASSIVE
 
-.PHONY: demo serve test lint install clean
+.PHONY: demo serve test lint install screenshots clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
-	$(PY) -m pip install --quiet -e '.[dev,local,postgres,cluster]'
+	$(PY) -m pip install --quiet -e '.[dev,local,postgres,dask]'
 	touch $(STAMP)
 
 install: $(STAMP)
@@ -30,6 +30,10 @@ lint: $(STAMP)
 
 test: lint
 	$(PY) -m pytest -q
+
+# The README's screenshots, docs/screenshots/*.png (`make test` writes them to a temp folder).
+screenshots: $(STAMP)
+	NEWSDESK_SCREENSHOTS=docs/screenshots $(PY) -m pytest -q tests/test_browser.py
 
 clean:
 	rm -rf $(VENV) .demo build *.egg-info

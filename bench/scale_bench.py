@@ -93,7 +93,7 @@ def main() -> None:
         client.run(lambda: get_embedder().embed(["warm up"]))  # model load is not ingest time
         two = open_store(database(admin, "bench_dask"))
         t = time.perf_counter()
-        ingest(files, two, IngestOptions(cluster=client))
+        ingest(files, two, IngestOptions(dask=client))
         dask_s = time.perf_counter() - t
     print(
         f"PostgreSQL, {args.workers} Dask workers: {two.count_documents()} documents in "

@@ -204,7 +204,7 @@ def test_a_full_disk_stops_the_batch_with_a_named_error_and_a_consistent_store(
 def test_a_full_disk_on_the_command_line_is_a_message_and_exit_2(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    import newsdesk.cli
+    import newsdesk.cli.common
     import newsdesk.store
 
     real = newsdesk.store.open_store
@@ -214,7 +214,7 @@ def test_a_full_disk_on_the_command_line_is_a_message_and_exit_2(
         fill_up(s)
         return s
 
-    monkeypatch.setattr(newsdesk.cli, "open_store", full_store)
+    monkeypatch.setattr(newsdesk.cli.common, "open_store", full_store)
     big = big_jsonl(tmp_path / "big.jsonl", 300)
     db = str(tmp_path / "full.db")
     assert run_main(monkeypatch, "ingest", str(big), "--db", db, "--no-embed") == 2

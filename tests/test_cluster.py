@@ -1,4 +1,4 @@
-"""Dask distributed batch runs: two local workers give what one process gives."""
+"""Dask distributed batch runs (``--dask``): two local workers give what one process gives."""
 
 from __future__ import annotations
 
@@ -13,6 +13,7 @@ from newsdesk import IngestOptions, ingest
 from newsdesk.store import Store, open_store
 from newsdesk.summarize import SummaryOptions, summarize
 from tests.conftest import ROOT, fresh_database
+from tests.test_cli import Newsdesk
 
 EPOCH = datetime(2000, 1, 1, tzinfo=UTC)
 DEMO = ROOT / "examples" / "demo"
@@ -61,7 +62,7 @@ def brief(s: Any) -> dict[str, Any]:
 def test_two_workers_equal_one_process(client: Any, postgres: Any) -> None:
     single, spread = open_store(fresh_database(postgres)), open_store(fresh_database(postgres))
     one = ingest(INPUTS, single)
-    two = ingest(INPUTS, spread, IngestOptions(cluster=client))
+    two = ingest(INPUTS, spread, IngestOptions(dask=client))
     assert one.summary() == two.summary()
     assert sorted(i.origin for i in one.items) == sorted(i.origin for i in two.items)
     assert single.all_ids() == spread.all_ids()
@@ -73,15 +74,36 @@ def test_two_workers_equal_one_process(client: Any, postgres: Any) -> None:
     opts = SummaryOptions(backend="extractive")
     ids = single.all_ids()[:6]
     local = summarize(single, ids, opts)
-    remote = summarize(spread, ids, opts, cluster=client)
+    remote = summarize(spread, ids, opts, dask=client)
     assert [brief(s) for s in local] == [brief(s) for s in remote]
     assert spread.get_summary(ids[0], "extractive", "none", remote[0].prompt_version, "en")
     single.close()
     spread.close()
 
 
+def test_the_command_line_sends_ingest_to_the_workers(
+    client: Any,
+    postgres: Any,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    local = open_store(fresh_database(postgres))
+    expected = ingest(INPUTS, local, IngestOptions(embed=False)).summary()
+    db = fresh_database(postgres)
+    address = client.cluster.scheduler_address
+    newsdesk = Newsdesk(monkeypatch, capsys)
+    code, _, stderr = newsdesk("ingest", *INPUTS, "--db", db, "--no-embed", "--dask", address)
+    assert code == 0, stderr
+    assert "added {added}, updated {updated}, duplicate {duplicate}".format(**expected) in stderr
+    spread = open_store(db)
+    assert spread.all_ids() == local.all_ids()
+    assert stories(spread) == stories(local)
+    local.close()
+    spread.close()
+
+
 def test_a_dead_scheduler_is_a_clear_error() -> None:
-    from newsdesk.cluster import connect
+    from newsdesk.dask_workers import connect
     from newsdesk.errors import ConfigError
 
     with pytest.raises(ConfigError, match="no Dask scheduler"):

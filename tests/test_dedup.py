@@ -5,14 +5,14 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
-from typer.testing import CliRunner
 
 from newsdesk import Document, IngestOptions, SearchOptions, ingest, search
-from newsdesk.cli import app
 from newsdesk.dedup import assign, cluster_unassigned, same_story, signature
+from newsdesk.model import Assignment
 from newsdesk.store import DocumentFilter, Store
 
 from .conftest import make_document, shared_data
+from .test_cli import Newsdesk
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -120,19 +120,44 @@ def test_incremental_and_rebuild_agree(tmp_path: Path, store: Store) -> None:
     assert before == store.cluster_id_of(a.id)
 
 
-def test_cli_dedup_and_show_cluster(tmp_path: Path) -> None:
+def test_cli_dedup_and_show_cluster(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    newsdesk = Newsdesk(monkeypatch, capsys)
     db = str(tmp_path / "d.db")
-    runner = CliRunner()
-    runner.invoke(
-        app, ["ingest", str(ROOT / "examples/demo/articles.jsonl"), "--db", db, "--no-embed"]
-    )
-    listed = json.loads(runner.invoke(app, ["list", "--db", db, "--json"]).stdout)
+    demo = str(ROOT / "examples/demo/articles.jsonl")
+    assert newsdesk("ingest", demo, "--db", db, "--no-embed")[0] == 0
+    listed = newsdesk.json("list", "--db", db)
+    assert isinstance(listed, list)
     price = next(d for d in listed if d["title"].startswith("稀土价格走强"))
     assert price["reposts"] == 1
-    shown = runner.invoke(app, ["show", price["id"], "--db", db, "--cluster", "--json"])
-    assert len(json.loads(shown.stdout)["cluster"]) == 2
-    rebuilt = runner.invoke(app, ["dedup", "--rebuild", "--db", db, "--json"])
-    assert json.loads(rebuilt.stdout)["stories"] == 4
+    shown = newsdesk.json("show", price["id"], "--db", db, "--cluster")
+    assert isinstance(shown, dict)
+    assert len(shown["cluster"]) == 2
+    rebuilt = newsdesk.json("dedup", "--rebuild", "--db", db)
+    assert rebuilt == {"clustered": 5, "stories": 4, "documents": 5}
+    code, _, stderr = newsdesk("dedup", "--db", db)
+    assert code == 0
+    assert "clustered 0 documents; 5 documents form 4 stories" in stderr
+
+
+def test_an_assignment_round_trips_through_its_dict(store: Store) -> None:
+    a = doc("稀土出口管制", STORY, "搜狐财经", 26)
+    store.add_many([(a, None)])
+    [placed] = assign(store, [a])
+    assert placed.reason == "new"
+    assert len(placed.bands) == 32
+    data = json.loads(json.dumps(placed.to_dict()))
+    assert Assignment.from_dict(data) == placed
+
+
+def test_cluster_unassigned_reports_its_progress(store: Store) -> None:
+    docs = [doc(f"稀土{i}", STORY, f"source{i}", 20 + i) for i in range(5)]
+    store.add_many([(d, None) for d in docs])
+    seen: list[tuple[int, int]] = []
+    assert cluster_unassigned(store, batch=2, on_progress=lambda *a: seen.append(a)) == 5
+    assert seen == [(0, 5), (2, 5), (4, 5), (5, 5)]
+    assert store.unclustered_ids() == []
 
 
 @pytest.mark.slow

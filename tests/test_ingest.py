@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from newsdesk import IngestOptions, Outcome, ingest, open_store
+from newsdesk import Document, IngestOptions, Outcome, ingest, open_store
 from newsdesk.ingest.sources import parse_mapping
 from newsdesk.store import Store
 from newsdesk.store.sqlite import SQLiteStore
@@ -303,3 +303,52 @@ def test_killed_ingest_leaves_a_consistent_store_that_the_next_run_completes(
     assert s.count_documents() == n
     assert s.check() == []
     s.close()
+
+
+def test_the_steps_index_only_new_documents_and_cluster_only_stored_ones(
+    tmp_path: Path, store: Store
+) -> None:
+    from newsdesk.ingest.pipeline import build_document, write_batch
+    from newsdesk.ingest.sources import RawArticle
+
+    def built(title: str, source: str) -> tuple[Document, str | None]:
+        raw = RawArticle(title, list(ARTICLE), title=title, date="2025-12-26", source=source)
+        return build_document(raw)[0], None
+
+    first, repost = built("稀土出口", "搜狐财经"), built("稀土出口管制", "格隆汇")
+    assert write_batch(store, [first], None, None, cluster_stories=True) == [Outcome.ADDED]
+    # Step 3 indexes only what the store lacks; step 5 clusters only what step 4 stored.
+    again = write_batch(store, [first, repost], None, None, cluster_stories=True)
+    assert again == [Outcome.DUPLICATE, Outcome.ADDED]
+    assert store.unindexed_ids(None) == []
+    assert store.unclustered_ids() == []
+    assert store.cluster_id_of(repost[0].id) == store.cluster_id_of(first[0].id)
+    # Without step 5 (as on a Dask worker) the documents wait for cluster_unassigned.
+    lone = built("稀土价格", "新浪财经")
+    write_batch(store, [lone], None, None, cluster_stories=False)
+    assert store.unclustered_ids() == [lone[0].id]
+
+
+def test_embedders_and_segmenters_come_from_the_plugin_registry() -> None:
+    from newsdesk.errors import ConfigError
+    from newsdesk.text.embed import EMBEDDERS, get_embedder
+    from newsdesk.text.segment import SEGMENTERS, JiebaSegmenter, get_segmenter, search_tokens
+
+    assert "use-multilingual" in EMBEDDERS.names()  # the built-ins are entry points
+    assert SEGMENTERS.get("jieba") is JiebaSegmenter
+    with pytest.raises(ConfigError, match=r"no embedder named 'nope' \(known: .*use-multilingual"):
+        get_embedder("nope")
+
+    class Characters:
+        name = "chars"
+
+        def cut(self, text: str) -> list[str]:
+            return list(text)
+
+    SEGMENTERS.register("chars", Characters)
+    try:
+        assert get_segmenter("chars").cut("稀土") == ["稀", "土"]
+        assert search_tokens("稀土", get_segmenter("chars")) == ["稀", "土"]
+    finally:
+        SEGMENTERS.unregister("chars")
+        get_segmenter.cache_clear()

@@ -15,20 +15,33 @@ from newsdesk.errors import (
 from newsdesk.index import index_store
 from newsdesk.ingest.pipeline import IngestOptions, build_document, ingest
 from newsdesk.model import Document, Hit, IngestReport, ItemReport, Outcome, document_id
+from newsdesk.render import (
+    digest_html,
+    digest_markdown,
+    digest_text,
+    summary_markdown,
+    summary_text,
+)
 from newsdesk.search import SearchOptions, search
 from newsdesk.store import DocumentFilter, Store, open_store
+from newsdesk.summarize import Claim, Group, Summary, SummaryOptions, Verdict, summarize
+from newsdesk.workflow import Digest, Item, Topic, load_topic, run_topic, watch
 
 __all__ = [
+    "Claim",
     "ConfigError",
     "DecodeError",
+    "Digest",
     "Document",
     "DocumentFilter",
     "EmptyDocument",
     "FetchError",
+    "Group",
     "Hit",
     "IngestOptions",
     "IngestReport",
     "InputError",
+    "Item",
     "ItemReport",
     "MalformedRecord",
     "NewsdeskError",
@@ -37,11 +50,24 @@ __all__ = [
     "SearchOptions",
     "Store",
     "StoreError",
+    "Summary",
+    "SummaryOptions",
+    "Topic",
+    "Verdict",
     "__version__",
     "build_document",
+    "digest_html",
+    "digest_markdown",
+    "digest_text",
     "document_id",
     "index_store",
     "ingest",
+    "load_topic",
     "open_store",
+    "run_topic",
     "search",
+    "summarize",
+    "summary_markdown",
+    "summary_text",
+    "watch",
 ]

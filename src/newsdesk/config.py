@@ -7,12 +7,16 @@ A test checks that each setting is documented in the README.
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TypeVar
 
 from newsdesk.errors import ConfigError
 
 __version__ = "0.1.0"
+
+T = TypeVar("T")
 
 
 @dataclass(frozen=True, slots=True)
@@ -281,22 +285,22 @@ def get(name: str) -> str:
     return os.environ.get(s.env, s.default)
 
 
-def get_float(name: str) -> float:
-    """A numeric setting, with an error that names the variable when it is not a number."""
+def _parsed(name: str, parse: Callable[[str], T], what: str) -> T:
     raw = get(name)
     try:
-        return float(raw)
+        return parse(raw)
     except ValueError:
-        raise ConfigError(f"{_BY_NAME[name].env}={raw!r} is not a number") from None
+        raise ConfigError(f"{_BY_NAME[name].env}={raw!r} is not {what}") from None
+
+
+def get_float(name: str) -> float:
+    """A numeric setting, with an error that names the variable when it is not a number."""
+    return _parsed(name, float, "a number")
 
 
 def get_int(name: str) -> int:
     """An integer setting, with an error that names the variable when it is not one."""
-    raw = get(name)
-    try:
-        return int(raw)
-    except ValueError:
-        raise ConfigError(f"{_BY_NAME[name].env}={raw!r} is not an integer") from None
+    return _parsed(name, int, "an integer")
 
 
 def home() -> Path:

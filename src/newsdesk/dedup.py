@@ -34,7 +34,7 @@ import numpy as np
 import numpy.typing as npt
 from datasketch import MinHash
 
-from newsdesk.model import Document
+from newsdesk.model import Assignment, Document
 from newsdesk.store.base import Store
 
 SCHEME = "affine32"  # datasketch's default permutation scheme since 2.0
@@ -73,17 +73,6 @@ class Signature:
     title_numbers: frozenset[str]
     title_bigrams: frozenset[str]
     rank: tuple[bool, float, int]  # canonical order: dated first, earliest, longest
-
-
-@dataclass(frozen=True, slots=True)
-class Assignment:
-    """A document's place in a cluster, to be stored."""
-
-    doc_id: str
-    cluster_id: str
-    body_hash: str
-    bands: tuple[int, ...]
-    reason: str  # "new", "exact" or "near"
 
 
 @lru_cache(maxsize=1)
@@ -259,9 +248,20 @@ def _signature_of(store: Store, doc_id: str, cache: dict[str, Signature]) -> Sig
     return cache[doc_id]
 
 
-def cluster_unassigned(store: Store, batch: int = 500) -> int:
-    """Cluster every current document that has no cluster yet (after a crash, or --rebuild)."""
+def cluster_unassigned(
+    store: Store, batch: int = 500, on_progress: Callable[[int, int], None] | None = None
+) -> int:
+    """Cluster every current document that has no story yet (after a crash, or --rebuild).
+
+    ``on_progress(done, total)`` is told the count before the first batch and
+    after each one.
+    """
     todo = store.unclustered_ids()
+    if on_progress:
+        on_progress(0, len(todo))
     for start in range(0, len(todo), batch):
-        assign(store, store.get_many(todo[start : start + batch]))
+        chunk = todo[start : start + batch]
+        assign(store, store.get_many(chunk))
+        if on_progress:
+            on_progress(start + len(chunk), len(todo))
     return len(todo)

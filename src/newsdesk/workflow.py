@@ -25,6 +25,7 @@ from pydantic import ValidationError
 from newsdesk.alerts.conditions import evaluate
 from newsdesk.alerts.outbox import deliver_pending, enqueue
 from newsdesk.changes import compute_changes
+from newsdesk.dask_workers import DaskClient
 from newsdesk.errors import ConfigError, NewsdeskError, OutputError
 from newsdesk.errors import TopicBusy as TopicBusy  # raised by run_topic; imported from here
 from newsdesk.formats import FORMATS as OUTPUT_FORMATS
@@ -130,12 +131,12 @@ def run_topic(
     topic: Topic,
     progress: Progress | None = None,
     started_run: Callable[[int], None] | None = None,
-    cluster: object = None,
+    dask: DaskClient | None = None,
 ) -> Digest:
     """Pull, dedup, search, summarize what is new, record the run, write the digest.
 
     ``started_run`` is told the run's id as soon as it is recorded (the web app
-    answers a "run now" with it while the run goes on). With ``cluster`` (a Dask
+    answers a "run now" with it while the run goes on). With ``dask`` (a Dask
     client) pulling and summarizing run on its workers.
     """
     started = time.perf_counter()
@@ -151,7 +152,7 @@ def run_topic(
         if topic.sources:
             base = Path(topic.path).parent if topic.path else Path.cwd()
             inputs = [s if "://" in s else str((base / s).resolve()) for s in topic.sources]
-            report = ingest(inputs, store, IngestOptions(cluster=cluster))
+            report = ingest(inputs, store, IngestOptions(dask=dask))
             ingested = report.summary()
         if progress:
             progress("pull", 1, 1)
@@ -169,7 +170,7 @@ def run_topic(
 
         before = {d.id: _cached(store, d.id, options) for d, _, _ in picked}
         summaries = summarize(
-            store, [d.id for d, _, _ in picked], options, progress=tick, cluster=cluster
+            store, [d.id for d, _, _ in picked], options, progress=tick, dask=dask
         )
         items = [
             Item(doc, s, score, reposts)

@@ -2,8 +2,9 @@
 
 Built-ins: ``webhook`` (generic JSON), ``slack``, ``feishu`` (Lark), ``dingtalk``
 and ``wecom`` incoming webhooks, and ``email`` over SMTP (STARTTLS, AUTH). They
-register in the ``newsdesk.channels`` entry-point group like any plugin; a
-plugin subclasses ``Channel`` (or ``WebhookChannel``) and writes one method.
+register in the ``newsdesk.channels`` entry-point group (``CHANNELS``) like any
+plugin; a plugin subclasses ``Channel`` (or ``WebhookChannel``) and writes one
+method.
 
 Configuration comes from ``<home>/channels.toml`` (or the file named by
 ``NEWSDESK_CHANNELS``), one table per channel name, and from environment
@@ -25,9 +26,8 @@ import time
 import tomllib
 from collections.abc import Callable
 from email.message import EmailMessage
-from importlib.metadata import entry_points
 from pathlib import Path
-from typing import Any, ClassVar
+from typing import ClassVar
 from urllib.parse import quote_plus, urlsplit
 
 import httpx
@@ -35,6 +35,11 @@ import httpx
 from newsdesk import config
 from newsdesk.errors import ConfigError, DeliveryError
 from newsdesk.model import Alert
+from newsdesk.plugins import Registry
+
+Settings = dict[str, object]
+"""A channel's table of channels.toml, its ``*_env`` keys resolved."""
+JSON = dict[str, object]
 
 
 class Channel:
@@ -42,18 +47,29 @@ class Channel:
 
     kind: ClassVar[str] = ""
 
-    def __init__(self, name: str, settings: dict[str, Any]) -> None:
+    def __init__(self, name: str, settings: Settings) -> None:
         self.name = name
         self.settings = settings
-        self.timeout = float(settings.get("timeout") or config.get_float("alert_timeout"))
+        timeout = settings.get("timeout")
+        self.timeout = self.number("timeout") if timeout else config.get_float("alert_timeout")
 
-    def setting(self, key: str, default: Any = None) -> Any:
+    def setting(self, key: str, default: object = None) -> object:
         """A setting of this channel; a missing required one is a ConfigError."""
         if key in self.settings:
             return self.settings[key]
         if default is None:
             raise ConfigError(f"channel {self.name!r} ({self.kind}) needs {key!r}")
         return default
+
+    def number(self, key: str, default: float | None = None) -> float:
+        """A numeric setting; one that is not a number is a ConfigError."""
+        value = self.setting(key, default)
+        if isinstance(value, int | float | str):
+            try:
+                return float(value)
+            except ValueError:
+                pass
+        raise ConfigError(f"channel {self.name!r}: {key} {value!r} is not a number")
 
     def send(self, alert: Alert) -> None:
         """Deliver one alert; raise DeliveryError when the far end refuses it."""
@@ -83,7 +99,7 @@ class WebhookChannel(Channel):
             raise ConfigError(f"channel {self.name!r}: url {url!r} is not an http(s) URL")
         return url
 
-    def body(self, alert: Alert) -> dict[str, Any]:
+    def body(self, alert: Alert) -> JSON:
         """The JSON body."""
         return {"type": "newsdesk.alert", "text": text_of(alert), **alert.to_dict()}
 
@@ -122,7 +138,7 @@ class SlackChannel(WebhookChannel):
 
     kind = "slack"
 
-    def body(self, alert: Alert) -> dict[str, Any]:
+    def body(self, alert: Alert) -> JSON:
         """Slack's message: mrkdwn text."""
         return {"text": text_of(alert).replace("**", "*")}
 
@@ -137,9 +153,9 @@ class FeishuChannel(WebhookChannel):
 
     kind = "feishu"
 
-    def body(self, alert: Alert) -> dict[str, Any]:
+    def body(self, alert: Alert) -> JSON:
         """Feishu's text message, signed when the bot has a secret."""
-        out: dict[str, Any] = {"msg_type": "text", "content": {"text": text_of(alert)}}
+        out: JSON = {"msg_type": "text", "content": {"text": text_of(alert)}}
         secret = self.settings.get("secret")
         if secret:
             stamp = str(int(time.time()))
@@ -169,7 +185,7 @@ class DingTalkChannel(WebhookChannel):
         sign = quote_plus(base64.b64encode(mac.digest()).decode())
         return f"{url}{'&' if '?' in url else '?'}timestamp={stamp}&sign={sign}"
 
-    def body(self, alert: Alert) -> dict[str, Any]:
+    def body(self, alert: Alert) -> JSON:
         """DingTalk's markdown message."""
         return {
             "msgtype": "markdown",
@@ -186,7 +202,7 @@ class WeComChannel(WebhookChannel):
 
     kind = "wecom"
 
-    def body(self, alert: Alert) -> dict[str, Any]:
+    def body(self, alert: Alert) -> JSON:
         """WeCom's markdown message."""
         return {"msgtype": "markdown", "markdown": {"content": text_of(alert, markdown=True)}}
 
@@ -203,16 +219,17 @@ class EmailChannel(Channel):
     def send(self, alert: Alert) -> None:
         """Send one message to ``to`` from ``from``."""
         host = str(self.setting("host"))
-        port = int(self.setting("port", 587))
+        port = int(self.number("port", 587))
         to = self.setting("to")
-        recipients = [to] if isinstance(to, str) else list(to)
+        recipients = [str(t) for t in to] if isinstance(to, list | tuple) else [str(to)]
         msg = EmailMessage()
         msg["Subject"] = f"[newsdesk] {alert.rule}: {alert.title}"
         msg["From"] = str(self.setting("from"))
         msg["To"] = ", ".join(recipients)
         msg["Message-ID"] = f"<{hashlib.sha256(alert.key.encode()).hexdigest()[:32]}@newsdesk>"
         msg.set_content(text_of(alert))
-        context = ssl.create_default_context(cafile=self.settings.get("ca_file"))
+        ca_file = self.settings.get("ca_file")
+        context = ssl.create_default_context(cafile=str(ca_file) if ca_file else None)
         try:
             with smtplib.SMTP(host, port, timeout=self.timeout) as smtp:
                 if self.settings.get("starttls", True):
@@ -224,23 +241,13 @@ class EmailChannel(Channel):
             raise DeliveryError(f"SMTP {host}:{port}: {type(e).__name__}: {e}") from e
 
 
-BUILTINS: tuple[type[Channel], ...] = (
-    WebhookChannel,
-    SlackChannel,
-    FeishuChannel,
-    DingTalkChannel,
-    WeComChannel,
-    EmailChannel,
-)
+CHANNELS: Registry[Callable[[str, Settings], Channel]] = Registry("channels")
+"""Channel classes by type: the ``newsdesk.channels`` entry points (the built-ins too)."""
 
 
-def channel_types() -> dict[str, Callable[[str, dict[str, Any]], Channel]]:
-    """Channel classes by kind: the built-ins and the ``newsdesk.channels`` entry points."""
-    found: dict[str, Callable[[str, dict[str, Any]], Channel]] = {c.kind: c for c in BUILTINS}
-    for ep in entry_points(group="newsdesk.channels"):
-        if ep.name not in found:
-            found[ep.name] = ep.load()
-    return found
+def channel_types() -> dict[str, Callable[[str, Settings], Channel]]:
+    """Channel classes by type, as registered in ``CHANNELS``."""
+    return {name: CHANNELS.get(name) for name in CHANNELS.names()}
 
 
 def channels_file() -> Path:
@@ -248,8 +255,8 @@ def channels_file() -> Path:
     return Path(config.get("channels") or config.home() / "channels.toml").expanduser()
 
 
-def _resolve(name: str, raw: dict[str, Any]) -> dict[str, Any]:
-    out = {}
+def _resolve(name: str, raw: dict[str, object]) -> Settings:
+    out: Settings = {}
     for key, value in raw.items():
         if key.endswith("_env"):
             var = str(value)
@@ -268,7 +275,7 @@ def load_channels() -> tuple[dict[str, Channel], dict[str, str]]:
     channel (a missing variable, an unknown type) does not stop the others.
     """
     types = channel_types()
-    tables: dict[str, Any] = {}
+    tables: dict[str, object] = {}
     path = channels_file()
     if path.exists():
         try:

@@ -32,6 +32,7 @@ from newsdesk.model.overview import Development as Development
 from newsdesk.model.overview import Overview as Overview
 from newsdesk.model.run import Run as Run
 from newsdesk.model.run import RunResult as RunResult
+from newsdesk.model.story import Assignment as Assignment
 from newsdesk.model.summary import Claim as Claim
 from newsdesk.model.summary import Group as Group
 from newsdesk.model.summary import Summary as Summary

@@ -19,9 +19,9 @@ from collections import Counter, defaultdict
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
-from typing import Any
 
 from newsdesk import config
+from newsdesk.dask_workers import DaskClient, submit
 from newsdesk.errors import ModelError
 from newsdesk.model import Claim, Document, Group, Summary, Verdict
 from newsdesk.store.base import Store
@@ -105,17 +105,17 @@ def summarize(
     *,
     llm: LLM | None = None,
     progress: Callable[[Summary], None] | None = None,
-    cluster: Any = None,
+    dask: DaskClient | None = None,
 ) -> list[Summary]:
     """Briefs of stored documents, from the cache where possible; new ones are cached.
 
     ``llm`` is the backend instance to write with (default: ``get_llm`` of the
-    options' backend and model). With ``cluster`` (a Dask client) the briefs
+    options' backend and model). With ``dask`` (a Dask client) the briefs
     are written on its workers, which cache them in the shared store.
     """
     opts = options.resolved()
-    if cluster is not None:
-        return _summarize_remote(store, doc_ids, opts, cluster, progress)
+    if dask is not None:
+        return _summarize_remote(store, doc_ids, opts, dask, progress)
     out = []
     for doc_id in doc_ids:
         doc = store.get(doc_id)
@@ -136,16 +136,10 @@ def _summarize_remote(
     store: Store,
     doc_ids: Sequence[str],
     opts: SummaryOptions,
-    cluster: Any,
+    dask: DaskClient,
     progress: Callable[[Summary], None] | None,
 ) -> list[Summary]:
-    from newsdesk.cluster import remote_summarize, settings_env
-
-    env = settings_env()
-    futures = [
-        cluster.submit(remote_summarize, store.location, store.get(i).id, opts, env, pure=False)
-        for i in doc_ids
-    ]
+    futures = [submit(dask, store, _remote_brief, store.get(i).id, opts) for i in doc_ids]
     out = []
     for future in futures:
         summary = Summary.from_dict(future.result())
@@ -153,6 +147,11 @@ def _summarize_remote(
         if progress:
             progress(summary)
     return out
+
+
+def _remote_brief(store: Store, doc_id: str, options: SummaryOptions) -> dict[str, object]:
+    """On a Dask worker: the brief of one stored document (cached in the shared store)."""
+    return summarize(store, [doc_id], options)[0].to_dict()
 
 
 def cached_summary(store: Store, doc_id: str, options: SummaryOptions) -> Summary | None:

