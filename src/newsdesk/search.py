@@ -36,7 +36,13 @@ from newsdesk.text.lang import detect_language
 from newsdesk.text.segment import Segmenter, search_tokens
 from newsdesk.text.translate import MODEL_NAME as MODEL_TRANSLATOR
 from newsdesk.text.translate import NAME as TRANSLATOR
-from newsdesk.text.translate import Concept, model_available, model_translate, translate
+from newsdesk.text.translate import (
+    Concept,
+    find_names,
+    model_available,
+    model_translate,
+    translate,
+)
 
 Mode = Literal["hybrid", "lexical", "dense"]
 Sort = Literal["relevance", "newest"]
@@ -138,6 +144,12 @@ AGREEMENT_DOCS = 10  # the first page of a concept's BM25 list; not tuned
 # Chinese words kept per translated English concept: the ones the index holds
 # most often among the dictionary's headwords ("price" -> 价格, 价钱, 物价).
 TRANSLATIONS_PER_CONCEPT = 3
+# An English topic's named organization (Huawei, Gree: a capitalized run that
+# CC-CEDICT names as a company or brand) is what the analyst follows: its
+# concept's weight is multiplied by NAME_WEIGHT, so "Huawei smartphone market
+# share" ranks Huawei stories above smartphone stories. Chosen on the English
+# dev topics (README).
+NAME_WEIGHT = 3.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -148,6 +160,7 @@ class QueryConcept:
     weight: float  # IDF of the concept's own word (the compound, or the most common translation)
     present: bool  # whether any of its words is indexed
     translated: str = ""  # "dictionary" or "model" when its words are a translation
+    name: bool = False  # an organization the English query names (see NAME_WEIGHT)
 
 
 @dataclass(frozen=True, slots=True)
@@ -202,35 +215,40 @@ def query_concepts(
     concepts carry their English words and their Chinese headwords.
     """
     text, by_model = query, False
-    translated: list[tuple[list[str], tuple[str, ...], tuple[str, ...]]] = []
+    names: tuple[str, ...] = ()
+    translated: list[tuple[list[str], Concept]] = []
     translator = config.get("query_translator")
     if translator != "off" and detect_language(query) == "en":
-        chinese = None
+        model = None
         if translator == "auto" and is_topic_query(query) and model_available():
-            chinese = cached_model_translation(store, query)
-        if chinese:
-            text, by_model = chinese, True
+            model = cached_model_translation(store, query)
+        if model:
+            text, by_model = model.chinese, True
+            names = model.names
         else:
             for c in cached_translation(store, query):
                 english = [t for w in c.english for t in search_tokens(w, segmenter)]
-                translated.append((english, c.chinese, c.head))
+                translated.append((english, c))
     groups = [] if translated else group_concepts(search_tokens(text, segmenter))
     candidates = {w for g in groups for w in g}
-    candidates |= {w for e, zh, hd in translated for w in (*e, *zh, *hd)}
+    candidates |= {w for e, c in translated for w in (*e, *c.chinese, *c.head)}
     total, df = store.document_frequencies(sorted(candidates)) if candidates else (0, {})
     concepts = []
     for g in groups:
         present = [w for w in g if df.get(w, 0) > 0]
         n = df.get(max(g, key=len), 0) or max((df[w] for w in present), default=0)
         kind = "model" if by_model else ""
-        concepts.append(QueryConcept(tuple(present), _idf(total, n), bool(present), kind))
-    for english, zh, head in translated:
-        chosen = _most_indexed([*zh, *head], df)
+        name = any(w in names for w in g)
+        concepts.append(QueryConcept(tuple(present), _idf(total, n), bool(present), kind, name))
+    topic = is_topic_query(query)
+    for english, c in translated:
+        chosen = _most_indexed([*c.chinese, *c.head], df)
         present = [w for w in english if df.get(w, 0) > 0] + chosen
         # Over Chinese news an English word's frequency says little: weigh by the Chinese.
         n = max((df[w] for w in chosen or present), default=0)
         kind = "dictionary" if chosen else ""
-        concepts.append(QueryConcept(tuple(present), _idf(total, n), bool(present), kind))
+        name = c.org and topic and bool(chosen)
+        concepts.append(QueryConcept(tuple(present), _idf(total, n), bool(present), kind, name))
     return concepts, total, df, text if by_model else ""
 
 
@@ -241,35 +259,73 @@ def _most_indexed(words: Sequence[str], df: dict[str, int]) -> list[str]:
 
 def cached_translation(store: Store, query: str) -> list[Concept]:
     """The dictionary translation of an English query, from the store's cache when there."""
-    key = " ".join(query.lower().split())
+    key = " ".join(query.split())  # case kept: a capitalized word may be a name (Gree)
     cached = store.get_translation(TRANSLATOR, key)
     if cached is not None:
         return [
-            Concept(tuple(c["en"]), tuple(c["zh"]), tuple(c["head"])) for c in json.loads(cached)
+            Concept(tuple(c["en"]), tuple(c["zh"]), tuple(c["head"]), bool(c.get("org")))
+            for c in json.loads(cached)
         ]
     concepts = translate(key)
-    value = [{"en": c.english, "zh": c.chinese, "head": c.head} for c in concepts]
+    value = [{"en": c.english, "zh": c.chinese, "head": c.head, "org": c.org} for c in concepts]
     with contextlib.suppress(StoreError):  # a read-only store still searches
         store.save_translation(TRANSLATOR, key, json.dumps(value, ensure_ascii=False))
     return concepts
 
 
-def cached_model_translation(store: Store, query: str) -> str | None:
+@dataclass(frozen=True, slots=True)
+class ModelTranslation:
+    """The model's Chinese for an English topic, and the organizations it names."""
+
+    chinese: str
+    names: tuple[str, ...]  # Chinese of the query's named organizations (格力 for Gree)
+
+
+def _name_hints(store: Store, query: str) -> tuple[str, list[tuple[str, str, bool]]]:
+    """The query with its proper names in Chinese, and (English, Chinese, organization) of each.
+
+    The model translates words, not names (it wrote 绿色电力 for "Gree Electric"),
+    so a name CC-CEDICT knows goes to it already in Chinese: the headword the
+    index holds most often (Hong Kong -> 香港, not 港澳台).
+    """
+    names = find_names(query)
+    if not names:
+        return query, []
+    _, df = store.document_frequencies(sorted({w for n in names for w in n.chinese}))
+    text, found = query, []
+    for n in names:
+        best = max(n.chinese, key=lambda w: (df.get(w, 0), -len(w)))
+        if df.get(best, 0) == 0:
+            continue
+        english = " ".join(n.english)
+        text = re.sub(r"\b" + r"[\s-]+".join(map(re.escape, n.english)) + r"\b", best, text)
+        found.append((english, best, n.org))
+    return text, found
+
+
+def cached_model_translation(store: Store, query: str) -> ModelTranslation | None:
     """The bundled model's Chinese for an English topic, cached; None when the model fails."""
-    key = " ".join(query.lower().split())
+    key = " ".join(query.split())
     cached = store.get_translation(MODEL_TRANSLATOR, key)
     if cached is not None:
-        return str(json.loads(cached)["chinese"]) or None
+        value = json.loads(cached)
+        chinese = str(value["chinese"])
+        return ModelTranslation(chinese, tuple(value.get("names", ()))) if chinese else None
     if not _MODEL_CALLS.get():
         return None  # a served search: the dictionary answers now
+    hinted, names = _name_hints(store, key)
     try:
-        chinese = model_translate(key)
+        chinese = model_translate(hinted)
     except (ConfigError, ModelError):  # no usable model: the dictionary answers instead
         return None
+    # A model that still drops a named organization: the name leads the translation.
+    missing = [zh for _, zh, org in names if org and zh not in chinese]
+    chinese = "".join(missing) + chinese if chinese else ""
+    orgs = [zh for _, zh, org in names if org]
     with contextlib.suppress(StoreError):
-        value = json.dumps({"chinese": chinese}, ensure_ascii=False)
+        value = json.dumps({"chinese": chinese, "names": orgs}, ensure_ascii=False)
         store.save_translation(MODEL_TRANSLATOR, key, value)
-    return chinese or None
+    return ModelTranslation(chinese, tuple(orgs)) if chinese else None
 
 
 def lexical_evidence(
@@ -315,6 +371,7 @@ def combine_concepts(
     agreement: Sequence[float] | None = None,
     idf_power: float = IDF_POWER,
     agreement_power: float = AGREEMENT_POWER,
+    name_weight: float | None = None,
 ) -> list[tuple[str, float]]:
     """One lexical score per document: concept scores (each at most 1) weighted by IDF.
 
@@ -327,12 +384,13 @@ def combine_concepts(
         return list(evidence.plain)
     if agreement is not None and max(agreement, default=0.0) <= 0.0:
         agreement = None  # nothing agrees: IDF alone, rather than every weight 0
+    boost = NAME_WEIGHT if name_weight is None else name_weight
     scores: dict[str, float] = {}
     for i, (concept, found) in enumerate(zip(evidence.concepts, evidence.lists, strict=True)):
         if not found:
             continue
         top = found[0][1] or 1.0
-        w = concept.weight**idf_power
+        w = concept.weight**idf_power * (boost if concept.name else 1.0)
         if agreement is not None:
             w *= max(agreement[i], 0.0) ** agreement_power
         for d, s in found:
@@ -393,7 +451,7 @@ def concept_weights(
     topic run judges a story by the concepts search ranks it by.
     """
     evidence = lexical_evidence(store, query, DocumentFilter(), DEPTH, segmenter)
-    weights = [c.weight**IDF_POWER for c in evidence.concepts]
+    weights = [c.weight**IDF_POWER * (NAME_WEIGHT if c.name else 1.0) for c in evidence.concepts]
     if len(evidence.concepts) > 1:
         emb = embedder or get_embedder()
         av = _translation_vector(emb, evidence, emb.embed([query])[0])
@@ -491,6 +549,8 @@ def fusion_weights(
 ) -> tuple[float, float]:
     """(lexical trust, dense weight) for this query: see DENSE_WEIGHT and its neighbours."""
     kind = evidence.translated
+    if kind == "dictionary" and any(c.name for c in evidence.concepts):
+        kind = "model"  # a company's name is not a guess at a meaning: trusted as the model's
     factor = translated_trust if kind == "dictionary" else model_trust if kind == "model" else 1.0
     trust = evidence.coverage * factor
     return trust, short_dense_weight if is_topic_query(query) else DENSE_WEIGHT
