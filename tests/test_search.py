@@ -145,7 +145,7 @@ def test_cli_search_json(tmp_path: Path) -> None:
 def test_approximate_index_agrees_with_exact_scan(
     demo: Store, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    search_module = importlib.import_module("newsdesk.search")
+    search_module = importlib.import_module("newsdesk.search.dense")
 
     exact = [h.doc.id for h in search(demo, "rare earth magnets", SearchOptions(mode="dense"))]
     monkeypatch.setattr(search_module, "FAISS_MIN_VECTORS", 1)
@@ -246,7 +246,7 @@ def test_the_model_gets_names_in_chinese_and_cannot_drop_them(
     docs.write_text(json.dumps(row, ensure_ascii=False) + "\n", encoding="utf-8")
     ingest([str(docs)], store, IngestOptions(embed=False))
     prompts: list[str] = []
-    search_module = importlib.import_module("newsdesk.search")
+    search_module = importlib.import_module("newsdesk.search.translation")
 
     def model(query: str) -> str:
         prompts.append(query)

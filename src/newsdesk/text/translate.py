@@ -28,9 +28,12 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from importlib.resources import files
-from typing import Any
+from typing import TYPE_CHECKING
 
 from newsdesk.text.segment import STOPWORDS
+
+if TYPE_CHECKING:
+    from newsdesk.summarize.backends import LLM
 
 NAME = "cedict-3"  # cache key of this translator; bump when its output changes
 # Longest English run looked up as one gloss ("new energy vehicle", "iron ore").
@@ -270,13 +273,13 @@ def model_available() -> bool:
 
 
 @lru_cache(maxsize=1)
-def _llm() -> Any:
+def _llm() -> LLM:
     from newsdesk.summarize.backends import LocalLLM
 
     return LocalLLM()
 
 
-def model_translate(query: str, llm: Any = None) -> str:
+def model_translate(query: str, llm: LLM | None = None) -> str:
     """The Chinese a news article would write for an English topic (one model call)."""
     answer = (llm or _llm()).complete_json(
         [
