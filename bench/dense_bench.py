@@ -4,7 +4,7 @@
 
 Random unit vectors of USE's 512 dimensions at growing corpus sizes: build
 time, query p50 for top-100, and faiss's recall@10 against the exact answer.
-The crossover sets FAISS_MIN_VECTORS in newsdesk/search.py.
+The crossover sets FAISS_MIN_VECTORS in newsdesk/search/dense.py.
 """
 
 from __future__ import annotations

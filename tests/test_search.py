@@ -24,7 +24,7 @@ from newsdesk.search import (
 from newsdesk.store import Store
 from newsdesk.text.segment import JiebaSegmenter, search_tokens
 from newsdesk.text.translate import NAME as TRANSLATOR
-from newsdesk.text.translate import translate
+from newsdesk.text.translate import find_names, translate
 
 ROOT = Path(__file__).resolve().parent.parent
 DEMO = ROOT / "examples" / "demo"
@@ -145,7 +145,7 @@ def test_cli_search_json(tmp_path: Path) -> None:
 def test_approximate_index_agrees_with_exact_scan(
     demo: Store, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    search_module = importlib.import_module("newsdesk.search")
+    search_module = importlib.import_module("newsdesk.search.dense")
 
     exact = [h.doc.id for h in search(demo, "rare earth magnets", SearchOptions(mode="dense"))]
     monkeypatch.setattr(search_module, "FAISS_MIN_VECTORS", 1)
@@ -196,8 +196,71 @@ def test_dictionary_translates_english_topic_words() -> None:
 
 def test_translation_is_cached_in_the_store(store: Store) -> None:
     first = cached_translation(store, "Rare  earth exports")
-    assert store.get_translation(TRANSLATOR, "rare earth exports") is not None
-    assert cached_translation(store, "rare earth exports") == first
+    assert store.get_translation(TRANSLATOR, "Rare earth exports") is not None
+    assert cached_translation(store, "Rare earth exports") == first
+
+
+def test_cc_cedict_names_companies_and_brands() -> None:
+    gree = find_names("Gree Electric earnings")
+    assert [(n.english, n.org) for n in gree] == [(("Gree",), True)]
+    assert "格力" in gree[0].chinese
+    assert "腾讯" in find_names("Tencent gaming business")[0].chinese  # through its "see" entry
+    hong_kong = find_names("Hong Kong property prices")
+    assert "香港" in hong_kong[0].chinese
+    assert not hong_kong[0].org
+    assert find_names("Chinese liquor industry competition") == []  # a demonym, not a name
+    assert find_names("gree electric earnings") == []  # only capitalized words are names
+
+
+def test_dictionary_gives_a_company_its_name_not_its_gloss_words() -> None:
+    gree = translate("Gree Electric earnings")[0]
+    assert gree.org
+    assert gree.chinese[0] == "格力"
+    assert not any(c.org for c in translate("green power earnings"))
+
+
+def test_a_named_company_outweighs_the_generic_words_of_its_topic() -> None:
+    # "Huawei smartphone market share": smartphone stories without Huawei (doc p) matched
+    # the generic concepts best; the named company's concept now decides.
+    concepts = (
+        QueryConcept(("华为",), 5.5, True, "model", name=True),
+        QueryConcept(("智能手机",), 5.2, True, "model"),
+        QueryConcept(("市场",), 5.0, True, "model"),
+    )
+    lists = ((("h", 8.0),), (("p", 9.0), ("h", 2.0)), (("p", 9.0), ("h", 2.0)))
+    evidence = LexicalEvidence(concepts, lists, 1.0)
+    assert combine_concepts(evidence, name_weight=1.0)[0][0] == "p"
+    assert combine_concepts(evidence)[0][0] == "h"
+
+
+def test_the_model_gets_names_in_chinese_and_cannot_drop_them(
+    store: Store, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    docs = tmp_path / "gree.jsonl"
+    row = {
+        "title": "格力电器发布业绩预告",
+        "date": "2019-01-02",
+        "source": "s",
+        "paragraphs": ["格力电器今日发布业绩预告，净利润增长。"],
+    }
+    docs.write_text(json.dumps(row, ensure_ascii=False) + "\n", encoding="utf-8")
+    ingest([str(docs)], store, IngestOptions(embed=False))
+    prompts: list[str] = []
+    search_module = importlib.import_module("newsdesk.search.translation")
+
+    def model(query: str) -> str:
+        prompts.append(query)
+        return "电器业绩"  # a model that drops the name it was given
+
+    monkeypatch.setattr(search_module, "model_translate", model)
+    translation = search_module.cached_model_translation(store, "Gree Electric earnings")
+    assert prompts == ["格力 Electric earnings"]
+    assert translation is not None
+    assert translation.chinese == "格力电器业绩"
+    assert translation.names == ("格力",)
+    again = search_module.cached_model_translation(store, "Gree Electric earnings")
+    assert again == translation
+    assert len(prompts) == 1
 
 
 def test_english_topic_matches_chinese_words_through_the_dictionary(demo: Store) -> None:

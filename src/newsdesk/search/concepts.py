@@ -1,0 +1,257 @@
+"""The lexical side: a query's concepts, their weights and their BM25 candidates.
+
+jieba's search mode emits a compound and its parts, so a query's words are
+grouped into concepts (``group_concepts``); each concept gets its own BM25 list,
+scaled to [0, 1], and the concepts are summed with weights (``combine_concepts``).
+An English query is translated first (``search.translation``).
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from newsdesk import config
+from newsdesk.search.translation import cached_model_translation, cached_translation
+from newsdesk.store.base import DocumentFilter, Store
+from newsdesk.text.lang import detect_language
+from newsdesk.text.segment import Segmenter, search_tokens
+from newsdesk.text.translate import (
+    Concept,
+    model_available,
+)
+
+# A short topic query (at most SHORT_HAN Han characters and SHORT_WORDS Latin
+# words: the analyst topics of issue 16) says little for BM25 to go on
+# (高性能稀土永磁体 is two concepts), and the vectors rank its topic well: it gets
+# SHORT_DENSE_WEIGHT (tuned with IDF_POWER, below); the limits are the
+# topic shape of eval/topics.json, not tuned.
+SHORT_HAN = 10
+
+
+SHORT_WORDS = 6
+
+
+# Query words in more than this share of documents are left out of the BM25
+# query when rarer words remain: their IDF is near zero, so they barely change
+# the ranking, but scoring their long posting lists dominated query time
+# (中国 occurs in 45% of the corpora: 47 ms of a 55 ms query).
+COMMON_WORD_SHARE = 0.2
+
+
+# A concept's weight is IDF**IDF_POWER times its agreement with the query
+# vector (the mean cosine of its AGREEMENT_DOCS best BM25 documents) to
+# AGREEMENT_POWER. These and SHORT_DENSE_WEIGHT, TRANSLATED_TRUST and
+# MODEL_TRUST were chosen together by bench/tune_fusion.py's grid on tuning
+# data only (dev topics, first halves of cmrc2018, FinNA and XQuAD en->zh):
+# the best mean of Chinese and English dev precision@20 and XQuAD nDCG@10 among
+# the settings that keep cmrc2018 and FinNA within 0.003 of the old ranking.
+# Agreement 0 gave Chinese dev precision 0.74-0.83, 2 gave 0.93 (README).
+IDF_POWER = 1.0
+
+
+AGREEMENT_POWER = 2.0
+
+
+AGREEMENT_DOCS = 10  # the first page of a concept's BM25 list; not tuned
+
+
+# Chinese words kept per translated English concept: the ones the index holds
+# most often among the dictionary's headwords ("price" -> 价格, 价钱, 物价).
+TRANSLATIONS_PER_CONCEPT = 3
+
+
+# An English topic's named organization (Huawei, Gree: a capitalized run that
+# CC-CEDICT names as a company or brand) is what the analyst follows: its
+# concept's weight is multiplied by NAME_WEIGHT, so "Huawei smartphone market
+# share" ranks Huawei stories above smartphone stories. Chosen on the English
+# dev topics (README).
+NAME_WEIGHT = 3.0
+
+
+@dataclass(frozen=True, slots=True)
+class QueryConcept:
+    """One concept of a query: index words, any of which expresses it, and its weight."""
+
+    words: tuple[str, ...]
+    weight: float  # IDF of the concept's own word (the compound, or the most common translation)
+    present: bool  # whether any of its words is indexed
+    translated: str = ""  # "dictionary" or "model" when its words are a translation
+    name: bool = False  # an organization the English query names (see NAME_WEIGHT)
+
+
+@dataclass(frozen=True, slots=True)
+class LexicalEvidence:
+    """The query's concepts and each one's BM25 candidates (empty when skipped)."""
+
+    concepts: tuple[QueryConcept, ...]
+    lists: tuple[tuple[tuple[str, float], ...], ...]
+    coverage: float
+    # A question's or a summary's one BM25 list over all its words (see lexical_evidence).
+    plain: tuple[tuple[str, float], ...] | None = None
+    translation: str = ""  # the model's Chinese for an English topic, searched in its place
+
+    @property
+    def translated(self) -> str:
+        """How the query's words were translated: "dictionary", "model" or "" (not at all)."""
+        return next((c.translated for c in self.concepts if c.translated), "")
+
+
+def group_concepts(tokens: Sequence[str]) -> list[list[str]]:
+    """Search-mode words grouped by the longest word each is part of.
+
+    jieba's search mode emits a compound and its parts (高性能 -> 高性, 性能,
+    高性能); counting each part as a query word counts one concept several
+    times. Each word no other Han query word contains names a concept; the
+    words inside it are its alternatives. Latin words are concepts of their own.
+    """
+    words = list(dict.fromkeys(tokens))
+    han = [w for w in words if not w.isascii()]
+    groups = []
+    for w in words:
+        if w.isascii():
+            groups.append([w])
+        elif not any(w != o and w in o for o in han):
+            groups.append([o for o in han if o in w])
+    return groups
+
+
+def _idf(total: int, n: int) -> float:
+    return math.log(1 + (total - n + 0.5) / (n + 0.5))
+
+
+def query_concepts(
+    store: Store, query: str, segmenter: Segmenter | None = None
+) -> tuple[list[QueryConcept], int, dict[str, int], str]:
+    """The concepts of ``query`` with their weights, the index size, the words' frequencies
+    and the model's Chinese translation ("" when none).
+
+    An English query is translated (text/translate.py, cached in the store): a
+    topic-short one by the bundled model when it is installed, whose Chinese is
+    then segmented like a Chinese query; any other by the dictionary, whose
+    concepts carry their English words and their Chinese headwords.
+    """
+    text, by_model = query, False
+    names: tuple[str, ...] = ()
+    translated: list[tuple[list[str], Concept]] = []
+    translator = config.get("query_translator")
+    if translator != "off" and detect_language(query) == "en":
+        model = None
+        if translator == "auto" and is_topic_query(query) and model_available():
+            model = cached_model_translation(store, query)
+        if model:
+            text, by_model = model.chinese, True
+            names = model.names
+        else:
+            for c in cached_translation(store, query):
+                english = [t for w in c.english for t in search_tokens(w, segmenter)]
+                translated.append((english, c))
+    groups = [] if translated else group_concepts(search_tokens(text, segmenter))
+    candidates = {w for g in groups for w in g}
+    candidates |= {w for e, c in translated for w in (*e, *c.chinese, *c.head)}
+    total, df = store.document_frequencies(sorted(candidates)) if candidates else (0, {})
+    concepts = []
+    for g in groups:
+        present = [w for w in g if df.get(w, 0) > 0]
+        n = df.get(max(g, key=len), 0) or max((df[w] for w in present), default=0)
+        kind = "model" if by_model else ""
+        name = any(w in names for w in g)
+        concepts.append(QueryConcept(tuple(present), _idf(total, n), bool(present), kind, name))
+    topic = is_topic_query(query)
+    for english, c in translated:
+        chosen = _most_indexed([*c.chinese, *c.head], df)
+        present = [w for w in english if df.get(w, 0) > 0] + chosen
+        # Over Chinese news an English word's frequency says little: weigh by the Chinese.
+        n = max((df[w] for w in chosen or present), default=0)
+        kind = "dictionary" if chosen else ""
+        name = c.org and topic and bool(chosen)
+        concepts.append(QueryConcept(tuple(present), _idf(total, n), bool(present), kind, name))
+    return concepts, total, df, text if by_model else ""
+
+
+def _most_indexed(words: Sequence[str], df: dict[str, int]) -> list[str]:
+    found = sorted((w for w in words if df.get(w, 0) > 0), key=lambda w: -df[w])
+    return found[:TRANSLATIONS_PER_CONCEPT]
+
+
+def lexical_evidence(
+    store: Store, query: str, flt: DocumentFilter, depth: int, segmenter: Segmenter | None = None
+) -> LexicalEvidence:
+    """Each concept's BM25 candidates, and the lexical coverage of the query.
+
+    Coverage is the share of the query's IDF mass carried by concepts that occur
+    in the index at all: 1 when every concept is indexed, 0 for an English
+    query over Chinese documents that the dictionary cannot translate.
+    """
+    concepts, total, df, translation = query_concepts(store, query, segmenter)
+    if total == 0 or not concepts:
+        return LexicalEvidence(tuple(concepts), tuple(() for _ in concepts), 0.0)
+    mass = sum(c.weight for c in concepts)
+    coverage = sum(c.weight for c in concepts if c.present) / mass if mass else 0.0
+
+    def common(c: QueryConcept) -> bool:
+        return all(df.get(w, 0) > COMMON_WORD_SHARE * total for w in c.words)
+
+    rare_exists = any(c.present and not common(c) for c in concepts)
+    if not is_topic_query(query) and not any(c.translated for c in concepts):
+        # A question or a one-line summary: plain BM25 over all its words, as tuned
+        # on cmrc2018 and FinNA (grouping them into concepts cost FinNA 0.007 nDCG@10).
+        words = list(dict.fromkeys(search_tokens(query, segmenter)))
+        weights = {w: _idf(total, df.get(w, 0)) for w in words}
+        coverage = sum(v for w, v in weights.items() if df.get(w, 0)) / sum(weights.values())
+        rare = [w for w in words if 0 < df.get(w, 0) <= COMMON_WORD_SHARE * total]
+        query_words = rare or [w for w in words if df.get(w, 0) > 0]
+        plain = tuple(store.lexical_search(query_words, flt, depth)) if query_words else ()
+        return LexicalEvidence(tuple(concepts), tuple(() for _ in concepts), coverage, plain)
+    lists = tuple(
+        tuple(store.lexical_search(c.words, flt, depth))
+        if c.present and not (rare_exists and common(c))
+        else ()
+        for c in concepts
+    )
+    return LexicalEvidence(tuple(concepts), lists, coverage, None, translation)
+
+
+def combine_concepts(
+    evidence: LexicalEvidence,
+    agreement: Sequence[float] | None = None,
+    idf_power: float = IDF_POWER,
+    agreement_power: float = AGREEMENT_POWER,
+    name_weight: float | None = None,
+) -> list[tuple[str, float]]:
+    """One lexical score per document: concept scores (each at most 1) weighted by IDF.
+
+    Each concept's BM25 is scaled to [0, 1] over its candidates, so repeating a
+    generic concept cannot outscore covering a specific one. ``agreement`` (see
+    ``concept_agreement``) scales each concept's weight by how well its best
+    documents match the whole query's vector.
+    """
+    if evidence.plain is not None:
+        return list(evidence.plain)
+    if agreement is not None and max(agreement, default=0.0) <= 0.0:
+        agreement = None  # nothing agrees: IDF alone, rather than every weight 0
+    boost = NAME_WEIGHT if name_weight is None else name_weight
+    scores: dict[str, float] = {}
+    for i, (concept, found) in enumerate(zip(evidence.concepts, evidence.lists, strict=True)):
+        if not found:
+            continue
+        top = found[0][1] or 1.0
+        w = concept.weight**idf_power * (boost if concept.name else 1.0)
+        if agreement is not None:
+            w *= max(agreement[i], 0.0) ** agreement_power
+        for d, s in found:
+            scores[d] = scores.get(d, 0.0) + w * s / top
+    return sorted(scores.items(), key=lambda kv: (-kv[1], kv[0]))
+
+
+_HAN = re.compile(r"[\u3400-\u9fff]")
+
+
+_LATIN = re.compile(r"[A-Za-z0-9]+")
+
+
+def is_topic_query(query: str) -> bool:
+    """Whether ``query`` is topic-short (SHORT_HAN Han characters, SHORT_WORDS Latin words)."""
+    return len(_HAN.findall(query)) <= SHORT_HAN and len(_LATIN.findall(query)) <= SHORT_WORDS
