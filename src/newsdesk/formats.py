@@ -12,7 +12,9 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
-from typing import ClassVar, Protocol
+from dataclasses import dataclass
+from functools import partial
+from typing import Protocol
 
 from newsdesk import feed, render
 from newsdesk.model import Digest
@@ -24,7 +26,10 @@ __all__ = ["FORMATS", "DigestFormat", "get_format"]
 class DigestFormat(Protocol):
     """One way to write a digest to a file."""
 
-    extension: ClassVar[str]  # the file name's ending, without the dot
+    @property
+    def extension(self) -> str:
+        """The file name's ending, without the dot."""
+        ...
 
     def render(self, digest: Digest) -> str:
         """The whole file."""
@@ -39,46 +44,24 @@ def get_format(name: str) -> DigestFormat:
     return FORMATS.get(name)()
 
 
-class TextDigest:
-    """The seed page's layout as plain text."""
+@dataclass(frozen=True, slots=True)
+class Rendered:
+    """A built-in format: a file ending and the function that writes the file."""
 
-    extension: ClassVar[str] = "txt"
-
-    def render(self, digest: Digest) -> str:
-        return render.digest_text(digest)
-
-
-class MarkdownDigest:
-    """Markdown, with each citation linked to its paragraph."""
-
-    extension: ClassVar[str] = "md"
+    extension: str
+    write: Callable[[Digest], str]
 
     def render(self, digest: Digest) -> str:
-        return render.digest_markdown(digest)
+        return self.write(digest)
 
 
-class HtmlDigest:
-    """One self-contained HTML page, the cited articles below their briefs."""
-
-    extension: ClassVar[str] = "html"
-
-    def render(self, digest: Digest) -> str:
-        return render.digest_html(digest)
+def _json(digest: Digest) -> str:
+    return json.dumps(digest.to_dict(), ensure_ascii=False, indent=2)
 
 
-class JsonDigest:
-    """The digest's ``to_dict``, as the API returns it."""
-
-    extension: ClassVar[str] = "json"
-
-    def render(self, digest: Digest) -> str:
-        return json.dumps(digest.to_dict(), ensure_ascii=False, indent=2)
-
-
-class AtomDigest:
-    """An Atom feed, one entry per story."""
-
-    extension: ClassVar[str] = "atom"
-
-    def render(self, digest: Digest) -> str:
-        return feed.digest_atom(digest)
+# The built-ins, each a factory as the entry points name them.
+TextDigest = partial(Rendered, "txt", render.digest_text)  # the seed page's layout
+MarkdownDigest = partial(Rendered, "md", render.digest_markdown)  # citations linked
+HtmlDigest = partial(Rendered, "html", render.digest_html)  # self-contained, articles below
+JsonDigest = partial(Rendered, "json", _json)  # the digest's to_dict, as the API gives it
+AtomDigest = partial(Rendered, "atom", feed.digest_atom)  # one entry per story
