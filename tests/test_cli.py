@@ -127,8 +127,9 @@ def test_settings_lists_every_variable(newsdesk: Newsdesk) -> None:
 def test_plugins_lists_the_built_ins_by_kind(newsdesk: Newsdesk) -> None:
     found = newsdesk.json("plugins")
     assert isinstance(found, dict)
-    assert set(found) == {"stores", "llms", "embedders", "segmenters", "channels"}
+    assert set(found) == {"stores", "llms", "embedders", "segmenters", "channels", "formats"}
     assert "sqlite" in found["stores"]
+    assert {"text", "html", "atom"} <= set(found["formats"])
     assert "use-multilingual" in found["embedders"]
     assert "jieba" in found["segmenters"]
     assert {"webhook", "email"} <= set(found["channels"])
