@@ -322,3 +322,11 @@ def test_the_request_lists_the_dictionary_english_of_the_sentences_names() -> No
     assert "南特 = Nantes" in terms("法国南特市举行活动", "en")
     assert "NEC" not in terms("新华社合肥7月26日电", "en")  # 日电 cut from a dateline
     assert "大学" not in terms("智利大学研究所", "en")  # a common word too
+
+
+def test_a_claim_cut_off_mid_sentence_is_rejected() -> None:
+    from newsdesk.summarize.verify import trace_problems
+
+    cut = "11 athletes competed, which caught the attention of the stage with its"
+    assert trace_problems("11位运动少年亮相力量赛道", cut) == ["cut off after 'its'"]
+    assert trace_problems("11位运动少年亮相力量赛道", "11 athletes competed.") == []

@@ -59,7 +59,7 @@ QUALIFIERS = frozenset(
     all every entire whole always never completely totally fully entirely
     significant significantly greatly dramatically sharply substantially considerably
     massive huge enormous vast major critical crucial vital essential key
-    young elderly old successful successfully rapidly quickly strongly deeply severely
+    young elderly old successful successfully rapidly quickly strongly deeply severe severely
     record unprecedented historic dozens hundreds thousands millions many several numerous
     north northern south southern east eastern west western northeast northwest southeast
     southwest northeastern northwestern southeastern southwestern central
@@ -86,6 +86,7 @@ _SAME = {
     "strongly": ("strong", "firm"),
     "deeply": ("deep", "profound"),
     "severely": ("severe", "serious"),
+    "severe": ("serious", "grave", "heavy", "fierce"),
     "completely": ("complete", "full", "whole", "all"),
     "fully": ("full", "complete", "all"),
     "entirely": ("entire", "whole", "complete", "all"),

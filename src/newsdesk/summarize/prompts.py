@@ -143,8 +143,9 @@ def point_request(sentence: str, language: str, *, heading: bool = False) -> str
     )
     return (
         _sentence(plain, language)
-        + f'Return JSON: "point", the sentence as one plain {target} sentence of at most '
-        "20 words: its numbers with their units, its names, who did what; nothing added"
+        + f'Return JSON: "point", a faithful {target} translation of the sentence as one '
+        "plain sentence of at most 30 words (leave out a minor clause if it is longer): its "
+        "numbers with their units, its names, who did what; no word it does not state"
         f"{named}."
     )
 
@@ -168,7 +169,8 @@ def core_request(title: str, sentence: str, language: str) -> str:
         f"Title: {title}\nKey sentence: {plain}\n"
         f"{terms(title + plain, language)}\n"
         f'Return JSON: "core", one {target} sentence of at most 40 words saying what the '
-        "key sentence reports, using only its facts (the title is context for names)."
+        "key sentence reports, using only its facts and names (the title is context for "
+        "names); add no place, person or quality it does not state."
     )
 
 

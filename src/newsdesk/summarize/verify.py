@@ -188,9 +188,49 @@ def trace_problems(source: str, claim: str) -> list[str]:
     if not has_cjk(source):
         return []
     names, qualifiers = entities.untraced(source, claim, prompts.glossary())
-    return [f"name {n} not traceable to the source" for n in names] + [
-        f"{q!r} not in the source" for q in qualifiers
+    cut = [f"cut off after {last!r}"] if (last := _cut_word(claim)) else []
+    return (
+        [f"name {n} not traceable to the source" for n in names]
+        + [f"{q!r} not in the source" for q in qualifiers]
+        + cut
+    )
+
+
+_DANGLING = frozenset(
+    [
+        "a",
+        "an",
+        "the",
+        "and",
+        "or",
+        "of",
+        "to",
+        "in",
+        "on",
+        "at",
+        "by",
+        "for",
+        "from",
+        "with",
+        "its",
+        "their",
+        "his",
+        "her",
+        "our",
+        "as",
+        "than",
+        "that",
     ]
+)
+
+
+def _cut_word(claim: str) -> str:
+    """The last word of a claim the model stopped in mid-sentence ("... with its"), or ""."""
+    text = claim.rstrip()
+    if not text or text[-1] in ".!?\"'”’)]":
+        return ""
+    last = text.split()[-1].lower()
+    return last if last in _DANGLING else ""
 
 
 _FACT_NAMES = {"n": "number", "d": "date", "m": "month", "t": "time"}
