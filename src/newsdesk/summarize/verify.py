@@ -197,30 +197,10 @@ def trace_problems(source: str, claim: str) -> list[str]:
 
 
 _DANGLING = frozenset(
-    [
-        "a",
-        "an",
-        "the",
-        "and",
-        "or",
-        "of",
-        "to",
-        "in",
-        "on",
-        "at",
-        "by",
-        "for",
-        "from",
-        "with",
-        "its",
-        "their",
-        "his",
-        "her",
-        "our",
-        "as",
-        "than",
-        "that",
-    ]
+    re.findall(
+        r"\w+",
+        "a an the and or of to in on at by for from with its their his her our as than that",
+    )
 )
 
 
