@@ -66,7 +66,12 @@ def sentences(doc: Document) -> list[Sentence]:
                 out.append(Sentence(text[:MAX_SENTENCE], n, len(out)))
     if not out:  # a very short article: its paragraphs are the sentences
         out = [Sentence(p[:MAX_SENTENCE], n, n - 1) for n, p in enumerate(doc.paragraphs, 1)]
-    body = [s for s in out if not repeats_title(s.text, doc.title)]
+    # The first paragraph is a headline only when it is the title itself; a title
+    # cut from the lead sentence (the ROUGE items') leaves the lead a sentence.
+    headline = bool(doc.paragraphs) and doc.paragraphs[0].strip() == doc.title.strip()
+    body = [
+        s for s in out if not ((s.paragraph > 1 or headline) and repeats_title(s.text, doc.title))
+    ]
     if len(body) >= 2:
         out = [Sentence(s.text, s.paragraph, i) for i, s in enumerate(body)]
     return out
