@@ -11,6 +11,7 @@ from importlib.resources import files
 from pathlib import Path
 
 from newsdesk import config
+from newsdesk.summarize import words
 
 PROMPT_VERSION = "2026-12-03.2"
 
@@ -88,8 +89,6 @@ def names_in(text: str) -> list[tuple[str, str]]:
     common words; the leading capitalized words of the entry (成都 "Chengdu
     subprovincial city ..." -> Chengdu).
     """
-    from newsdesk.summarize import words
-
     out: list[tuple[str, str]] = []
     for w in dict.fromkeys(words.cut(text)):
         if len(w) < 2 or w in _KNOWN or words.english(w):
