@@ -13,7 +13,7 @@ from pathlib import Path
 from newsdesk import config
 from newsdesk.summarize import words
 
-PROMPT_VERSION = "2026-12-03.2"
+PROMPT_VERSION = "2026-12-03.3"
 
 LANGUAGES = {"en": "English", "zh": "Simplified Chinese"}
 
