@@ -11,7 +11,8 @@ wall time, so the ratio shows what planning, constrained decoding and the
 judge's many short calls cost against raw generation. The seconds of each
 stage are itemized: plan (sentence selection), rewrite (the model's points and
 headings), checks (citations, exact checks, language repair), judge (the
-support judge's calls), repair (closer rewrites of rejected claims).
+support judge's calls), repair (closer rewrites of rejected claims); then the
+model calls and the prompt and generated tokens per displayed claim.
 """
 
 from __future__ import annotations
@@ -20,14 +21,43 @@ import json
 import sys
 import tempfile
 import time
+from collections import Counter
 from pathlib import Path
+from typing import Any
 
 from newsdesk import IngestOptions, ingest, open_store
 from newsdesk.eval.citations import rare_earth_records
 from newsdesk.summarize import STAGE_SECONDS, SummaryOptions, summarize_document
-from newsdesk.summarize.backends import LocalLLM
+from newsdesk.summarize.backends import LocalLLM, Messages
 
 CORPUS = Path(__file__).resolve().parents[2] / "shared/data/corpora/zh_business_2011.jsonl"
+
+
+class Counted:
+    """The local model with its calls counted: rewrites and repairs (json), judge calls (yes)."""
+
+    def __init__(self, llm: LocalLLM) -> None:
+        self.llm = llm
+        self.name = llm.name
+        self.model = llm.model
+        self.kinds: Counter[str] = Counter()
+
+    @property
+    def calls(self) -> int:
+        """All model calls so far."""
+        return sum(self.kinds.values())
+
+    def complete_json(
+        self, messages: Messages, schema: dict[str, object], max_tokens: int
+    ) -> dict[str, Any]:
+        """A counted rewrite, heading, core or repair call."""
+        self.kinds["json"] += 1
+        return self.llm.complete_json(messages, schema, max_tokens)
+
+    def yes_probability(self, messages: Messages) -> float | None:
+        """A counted judge call."""
+        self.kinds["yes"] += 1
+        return self.llm.yes_probability(messages)
 
 
 def main() -> None:
@@ -59,10 +89,13 @@ def main() -> None:
         docs = store.get_many(store.all_ids())
         llm.usage[:] = [0, 0, 0.0]
         STAGE_SECONDS.clear()
+        counted = Counted(llm)
         started = time.perf_counter()
         chars = 0
+        claims = 0
         for doc in docs:
-            s = summarize_document(doc, SummaryOptions(backend="local", language="en"), llm=llm)
+            s = summarize_document(doc, SummaryOptions(backend="local", language="en"), llm=counted)
+            claims += len(s.claims())
             chars += sum(len(p) for p in doc.paragraphs)
             print(
                 f"  {doc.title[:30]}: {s.seconds:.1f} s, {sum(len(p) for p in doc.paragraphs)} characters"
@@ -81,6 +114,13 @@ def main() -> None:
             f"{stage} {STAGE_SECONDS[stage] * per:.1f}"
             for stage in ("plan", "rewrite", "checks", "judge", "repair")
         )
+    )
+    print(
+        f"displayed claims {claims}; model calls {counted.calls} "
+        f"({counted.calls / max(1, claims):.1f} per displayed claim: "
+        f"{counted.kinds['json']} rewrites and repairs, {counted.kinds['yes']} judge calls); "
+        f"{prompt / max(1, claims):.0f} prompt and {completion / max(1, claims):.0f} generated "
+        "tokens per displayed claim"
     )
     gen = timings.get("predicted_per_second", 0) or 1
     print(f"ratio ours generated tokens/s / raw generation: {completion / wall / gen:.2f}")

@@ -292,6 +292,10 @@ _ZH_NOT_NEGATION = (
     "能否",
     "是否",
     "与否",
+    "直言不讳",
+    "不言而喻",
+    "两不误",
+    "不到",
 )
 _ZH_NEGATION = re.compile(r"[不没未无非别勿莫否]")
 # Negation in English also lives in affixes, as Chinese 无/不/非 compounds are
@@ -306,6 +310,7 @@ _EN_NEGATION = re.compile(
 )
 _NOT_LESS = re.compile(r"\b(regardless|nevertheless|nonetheless|less|bless|unless)\b", re.I)
 _EN_NOT_NEGATION = re.compile(
+    r"\b(?:count|end|relent|tire|ceas)less\w*|\bun(?:freez|block|lock|load|pack|wrap|tie)\w*|"
     r"\bnot only\b|\bno\.\s*\d|\bno doubt\b|\bno less than\b|\bno fewer than\b|"
     r"\bno more than\b|\bnot least\b|\bnothing but\b|\bno matter\b|\bnever before\b|"
     r"\bnot just\b|\bcannot but\b|\bcannot help\b",

@@ -6,8 +6,9 @@
    its cited paragraphs) decides whether the paragraphs state the claim;
    embedding similarity cannot tell "rose 30%" from "rose 50%".
 3. Exact checks in front of the judge: a number, date or romanized name the
-   source does not state rejects the claim; a negation on one side only is
-   put to the judge as its own question (``facts``, ``words``).
+   source does not state, or a negation on one side only, rejects the claim
+   (``facts``, ``words``); so does an English name or a qualifier ("largest",
+   "young") the source cannot be read to state (``entities``).
 4. An English claim with leftover Chinese characters gets one repair call;
    what remains is translated by the glossary and CC-CEDICT word by word, and
    only names nobody knows are romanized (the note "names romanized: ..." says
@@ -23,7 +24,7 @@ from typing import Protocol
 from newsdesk import config
 from newsdesk.errors import ModelError
 from newsdesk.model import Claim, Document, Verdict
-from newsdesk.summarize import facts, prompts, words
+from newsdesk.summarize import entities, facts, prompts, words
 from newsdesk.summarize.backends import LLM
 
 _HAN = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")
@@ -156,16 +157,59 @@ def exact_problems(source: str, claim: str) -> tuple[list[str], str]:
     """What the exact checks find in an English claim of a Chinese source.
 
     (problems, negation): a number or date of the claim its source does not
-    state, or a romanized Chinese name the source does not spell, each rejects
-    the claim; ``negation`` ("claim only", "source only" or "") is a negation
-    on one side only, which the judge is then asked about.
+    state, a romanized Chinese name the source does not spell, or a negation
+    on one side only (``negation``: "claim only", "source only" or ""), each
+    rejects the claim. Measured on the WMT21 tuning part (400 pairs of each
+    kind): a negation on one side only is 2.8% of the human translations and
+    90% of the translations with a negation put in or taken out, while the
+    1.5B judge, asked about it in a question of its own, let such changes
+    through; so it rejects, and in a brief the claim goes to the closer
+    rewrite (which saves the judge's call too).
     """
     if not has_cjk(source):
         return [], ""
     found = facts.check(source, claim)
     problems = [f"{_FACT_NAMES[k]} {_shown(v)} not in the source" for k, v in found.missing]
     problems += [f"name {w} not in the source" for w in words.names_not_in(source, claim)]
+    if found.negation:
+        problems.append(f"negation on one side only ({found.negation})")
     return problems, found.negation
+
+
+def trace_problems(source: str, claim: str) -> list[str]:
+    """Names and qualifiers of an English claim its Chinese source cannot be read to state.
+
+    Kept apart from ``exact_problems`` (which the cross-lingual judge figures
+    measure): human translators bring names in from the rest of an article,
+    so on their translations of single sentences this check says nothing
+    about the judge; a brief's claim is written from its sentence alone.
+    """
+    if not has_cjk(source):
+        return []
+    names, qualifiers = entities.untraced(source, claim, prompts.glossary())
+    cut = [f"cut off after {last!r}"] if (last := _cut_word(claim)) else []
+    return (
+        [f"name {n} not traceable to the source" for n in names]
+        + [f"{q!r} not in the source" for q in qualifiers]
+        + cut
+    )
+
+
+_DANGLING = frozenset(
+    re.findall(
+        r"\w+",
+        "a an the and or of to in on at by for from with its their his her our as than that",
+    )
+)
+
+
+def _cut_word(claim: str) -> str:
+    """The last word of a claim the model stopped in mid-sentence ("... with its"), or ""."""
+    text = claim.rstrip()
+    if not text or text[-1] in ".!?\"'”’)]":
+        return ""
+    last = text.split()[-1].lower()
+    return last if last in _DANGLING else ""
 
 
 _FACT_NAMES = {"n": "number", "d": "date", "m": "month", "t": "time"}
@@ -178,15 +222,16 @@ def _shown(value: float | str) -> str:
 def judge_claim(judge: Judge | None, doc: Document, claim: Claim) -> Claim:
     """The claim with its verdict: the exact checks first, then the judge.
 
-    Unchanged without a judge, or if flagged. A figure or name its source lacks
-    rejects the claim without asking the model (the note says which); a
-    negation on one side only is put to the judge as a question of its own.
+    Unchanged without a judge, or if flagged. A figure, name, negation or
+    qualifier its source lacks rejects the claim without asking the model
+    (the note says which), which also saves the judge's call.
     """
     if judge is None or claim.verdict is Verdict.FLAGGED:
         return claim
     read = passage(doc, claim)
     source = "\n".join((doc.title, *(claim.evidence or (read,))))
     problems, negation = exact_problems(plain_numbers_source(source), claim.text)
+    problems += trace_problems(source, claim.text)
     if problems:
         note = "; ".join(n for n in (claim.note, "exact check: " + ", ".join(problems)) if n)
         return replace(claim, note=note).with_verdict(Verdict.UNSUPPORTED)
