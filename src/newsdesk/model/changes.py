@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from newsdesk.model.wire import JSONObject, as_list, as_objects
+from newsdesk.model.wire import JSONObject, as_list, as_objects, flat
 
 
 @dataclass(frozen=True, slots=True)
@@ -32,20 +32,7 @@ class StoryChange:
 
     def to_dict(self) -> dict[str, object]:
         """A JSON-ready dict."""
-        return {
-            "kind": self.kind,
-            "doc_id": self.doc_id,
-            "title": self.title,
-            "source_display": self.source_display,
-            "published_at": self.published_at,
-            "story": self.story,
-            "previous_id": self.previous_id,
-            "added": list(self.added),
-            "changed": list(self.changed),
-            "removed": self.removed,
-            "new_sources": list(self.new_sources),
-            "new_doc_ids": list(self.new_doc_ids),
-        }
+        return flat(self)
 
     @classmethod
     def from_dict(cls, d: JSONObject) -> StoryChange:
@@ -131,16 +118,7 @@ class Timeline:
         """A JSON-ready dict."""
         return {
             "sources": list(self.sources),
-            "days": [
-                {
-                    "day": d.day,
-                    "stories": d.stories,
-                    "by_source": d.by_source,
-                    "spike": d.spike,
-                    "alerts": d.alerts,
-                }
-                for d in self.days
-            ],
+            "days": [flat(d) for d in self.days],
         }
 
     @classmethod
@@ -180,20 +158,7 @@ class Alert:
 
     def to_dict(self) -> dict[str, object]:
         """A JSON-ready dict (what the generic webhook posts)."""
-        return {
-            "key": self.key,
-            "topic": self.topic,
-            "rule": self.rule,
-            "reason": self.reason,
-            "title": self.title,
-            "source_display": self.source_display,
-            "published_at": self.published_at,
-            "brief": self.brief,
-            "citations": list(self.citations),
-            "url": self.url,
-            "doc_id": self.doc_id,
-            "language": self.language,
-        }
+        return flat(self)
 
     @classmethod
     def from_dict(cls, d: dict[str, object]) -> Alert:

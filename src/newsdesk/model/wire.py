@@ -7,6 +7,7 @@ object (``JSONObject``), whose values are whatever ``json.loads`` made of them.
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import fields
 from typing import Any
 
 JSONObject = Mapping[str, Any]  # a parsed JSON object: values are str, int, list, dict, ...
@@ -27,3 +28,11 @@ def as_objects(value: object) -> list[JSONObject]:
     if not all(isinstance(x, dict) for x in items):
         raise ValueError("expected a JSON list of objects")
     return items
+
+
+def flat(obj: object) -> dict[str, object]:
+    """The ``to_dict`` of a flat dataclass: its fields in order, tuples as lists."""
+    return {
+        f.name: list(v) if isinstance(v := getattr(obj, f.name), tuple) else v
+        for f in fields(obj)  # type: ignore[arg-type]
+    }
