@@ -59,7 +59,9 @@ def test_briefs_of_the_first_rare_earth_articles(local: LocalLLM, tmp_path: Path
     assert r["cjk_leak_rate"] == 0.0
     assert r["structure_rate"] == 1.0
     assert r["fallback_rate"] == 0.0
-    assert r["supported_rate"] >= 0.75  # measured 0.83 (first attempt 0.75)
+    # Measured 0.70 since the name, qualifier and one-sided-negation checks (issue 15),
+    # which reject more claims; 0.83 before them.
+    assert r["supported_rate"] >= 0.6
 
 
 def _tune_pairs(per_kind: int) -> list[Pair]:
@@ -97,7 +99,8 @@ def test_judge_on_the_first_wmt21_tuning_pairs(local: LocalLLM) -> None:
 
 @pytest.mark.slow
 def test_brief_of_the_first_wmt21_tuning_document(local: LocalLLM) -> None:
-    """The first tuning document (measured at the merge: 4 claims, lift 0.375, 1 of 3 names)."""
+    """The first tuning document: measured 2 claims, lift 0.599, 1 of 1 names (4 claims, lift
+    0.375, 1 of 3 names before the name and qualifier checks, which dropped an invented one)."""
     import itertools
 
     from newsdesk.eval import wmt, wmt_briefs
@@ -105,6 +108,6 @@ def test_brief_of_the_first_wmt21_tuning_document(local: LocalLLM) -> None:
     docs = itertools.islice(wmt.load(shared_data("eval/wmt21_zh_en_news_docs.jsonl"), "tune"), 1)
     figures, _claims = wmt_briefs.evaluate(docs, local, "local")
     assert figures["fallback_rate"] == 0.0
-    assert figures["claims"] >= 4
-    assert figures["overlap_lift"] >= 0.35
-    assert figures["names_found_rate"] >= 0.33
+    assert figures["claims"] >= 2
+    assert figures["overlap_lift"] >= 0.5
+    assert figures["names_found_rate"] >= 0.5
