@@ -3,6 +3,7 @@ third party registers the same way (here in-process, as a test or notebook would
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 from typing import ClassVar
 
@@ -13,6 +14,7 @@ from newsdesk.errors import ConfigError
 from newsdesk.formats import FORMATS
 from newsdesk.model import Digest
 from newsdesk.store import Store
+from newsdesk.text.embed import USEEmbedder
 from newsdesk.workflow import load_topic, run_topic
 from tests.test_workflow import topic_file
 
@@ -31,6 +33,22 @@ def test_an_unknown_name_is_an_error_that_lists_the_known_ones() -> None:
         FORMATS.get("pdf")
     with pytest.raises(ValueError, match="unknown plugin kind"):
         plugins.Registry("widgets")
+
+
+def test_a_broken_plugin_fails_alone_and_by_name(monkeypatch: pytest.MonkeyPatch) -> None:
+    from importlib.metadata import EntryPoint
+
+    group = "newsdesk.embedders"
+    points = [
+        EntryPoint("broken", "no_such_package.embed:Embedder", group),
+        EntryPoint("fine", "newsdesk.text.embed:USEEmbedder", group),
+    ]
+    monkeypatch.setattr(plugins, "entry_points", lambda group: points)
+    registry: plugins.Registry[Callable[[], object]] = plugins.Registry("embedders")
+    assert registry.names() == ["broken", "fine"]
+    assert registry.get("fine") is USEEmbedder
+    with pytest.raises(ConfigError, match=r"embedder 'broken' \(no_such_package.embed:Embedder, "):
+        registry.get("broken")
 
 
 class CountDigest:

@@ -17,7 +17,7 @@ run through it. ``register`` adds a factory in-process (tests, notebooks).
 from __future__ import annotations
 
 from collections.abc import Callable
-from importlib.metadata import entry_points
+from importlib.metadata import EntryPoint, entry_points
 from threading import Lock
 from typing import Generic, TypeVar
 
@@ -46,18 +46,19 @@ class Registry(Generic[F]):
             raise ValueError(f"unknown plugin kind {kind!r} (known: {', '.join(KINDS)})")
         self.kind = kind
         self.group = f"newsdesk.{kind}"
-        self._found: dict[str, F] | None = None
+        self._points: dict[str, EntryPoint] | None = None
+        self._loaded: dict[str, F] = {}
         self._added: dict[str, F] = {}
         self._lock = Lock()
 
-    def _load(self) -> dict[str, F]:
+    def _entry_points(self) -> dict[str, EntryPoint]:
         with self._lock:
-            if self._found is None:
-                found: dict[str, F] = {}
+            if self._points is None:
+                points: dict[str, EntryPoint] = {}
                 for ep in entry_points(group=self.group):
-                    found.setdefault(ep.name, ep.load())
-                self._found = found
-            return self._found
+                    points.setdefault(ep.name, ep)
+                self._points = points
+            return self._points
 
     def register(self, name: str, factory: F) -> None:
         """Add (or replace) ``name`` in this process only."""
@@ -68,17 +69,31 @@ class Registry(Generic[F]):
         self._added.pop(name, None)
 
     def names(self) -> list[str]:
-        return sorted({*self._load(), *self._added})
+        return sorted({*self._entry_points(), *self._added})
 
     def get(self, name: str, *, what: str | None = None) -> F:
-        """The factory registered under ``name``; a ConfigError naming the known ones if none."""
+        """The factory registered under ``name``; a ConfigError naming the known ones if none.
+
+        Only the plugin asked for is imported, so a broken one fails alone, by name.
+        """
         if name in self._added:
             return self._added[name]
-        found = self._load()
-        if name in found:
-            return found[name]
+        if name in self._loaded:
+            return self._loaded[name]
+        points = self._entry_points()
         label = what or KINDS[self.kind]
-        if not found and not self._added:
+        if name in points:
+            ep = points[name]
+            try:
+                factory: F = ep.load()
+            except Exception as e:  # a third party's import error, reported by name
+                raise ConfigError(
+                    f"{label} {name!r} ({ep.value}, entry point in {self.group}) "
+                    f"cannot be loaded: {type(e).__name__}: {e}"
+                ) from e
+            self._loaded[name] = factory
+            return factory
+        if not points and not self._added:
             raise ConfigError(
                 f"no {label} named {name!r}: no {self.group} entry points are installed "
                 "(is newsdesk installed? run `make install`)"
