@@ -14,24 +14,15 @@ import random
 import statistics
 import sys
 import time
+from pathlib import Path
 
 from newsdesk import open_store
 from newsdesk.search import SearchOptions, rank
 from newsdesk.text.embed import get_embedder
 from newsdesk.text.segment import search_tokens
 
-ENGLISH = [
-    "rare earth export controls",
-    "magnet prices",
-    "central bank interest rates",
-    "electric vehicle sales",
-    "stock buyback",
-    "semiconductor tariffs",
-    "flood relief",
-    "government procurement tender",
-    "share pledge released",
-    "5G network construction",
-]
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # run as a script: find bench/
+from bench.queries import ENGLISH
 
 
 def main() -> None:

@@ -14,6 +14,7 @@ from __future__ import annotations
 import argparse
 import random
 import statistics
+import sys
 import tempfile
 import time
 from collections.abc import Callable, Sequence
@@ -32,20 +33,11 @@ from newsdesk.text.embed import get_embedder
 from newsdesk.text.segment import search_tokens
 from newsdesk.text.translate import cedict_entries, names_table, reverse_dictionary, translate
 
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # run as a script: find bench/
+from bench.queries import ENGLISH
+
 CORPORA = Path(__file__).resolve().parents[2] / "shared" / "data" / "corpora"
 T = TypeVar("T")
-ENGLISH = [
-    "rare earth export controls",
-    "magnet prices",
-    "central bank interest rates",
-    "electric vehicle sales",
-    "stock buyback",
-    "semiconductor tariffs",
-    "flood relief",
-    "government procurement tender",
-    "share pledge released",
-    "5G network construction",
-]
 
 
 def percentiles(samples: list[float]) -> tuple[float, float]:

@@ -49,43 +49,14 @@ from urllib.parse import urlencode
 
 import httpx
 
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # run as a script: find bench/
+from bench.queries import ENGLISH, MORE_ENGLISH
+
 ROOT = Path(__file__).resolve().parents[1]
 CORPORA = ROOT.parent / "shared" / "data" / "corpora"
 TOKEN = "serve-bench"
 TIMEOUT = 10.0  # seconds a request may take before it counts as an error
 TARGET_P99_MS = 250.0
-ENGLISH = [
-    "rare earth export controls",
-    "magnet prices",
-    "central bank interest rates",
-    "electric vehicle sales",
-    "stock buyback",
-    "semiconductor tariffs",
-    "flood relief",
-    "government procurement tender",
-    "share pledge released",
-    "5G network construction",
-    "poverty alleviation in rural areas",
-    "real estate market regulation",
-    "earthquake rescue",
-    "new energy vehicles",
-    "foreign trade growth",
-    "Belt and Road cooperation",
-    "epidemic prevention",
-    "stock market crash",
-    "bank loan interest",
-    "auto glass manufacturer",
-    "quarterly earnings report",
-    "environmental protection inspection",
-    "high speed railway",
-    "agricultural harvest",
-    "military exercise",
-    "artificial intelligence industry",
-    "football match",
-    "housing prices in Beijing",
-    "steel production capacity",
-    "tourism during the holiday",
-]
 
 
 @dataclass
@@ -176,7 +147,7 @@ def workload(db: Path, seed: int) -> dict[str, list[str]]:
     chinese = [" ".join(search_tokens(r[1])[:3]) for r in sample[:300]]
     return {
         "zh": [q for q in chinese if q.strip()],
-        "en": ENGLISH,
+        "en": ENGLISH + MORE_ENGLISH,
         "docs": [r[0] for r in sample],
         "stories": [r[2] for r in sample if r[2]],
         "sources": sorted({r[3] for r in rows}),
