@@ -2,8 +2,8 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from newsdesk.model import Claim, Document, Group, Summary, Verdict
-from newsdesk.overview import Overview, make_overview
+from newsdesk.model import Claim, Document, Group, Overview, Summary, Verdict
+from newsdesk.overview import make_overview
 from newsdesk.summarize.verify import LLMJudge
 from tests.conftest import KeywordEmbedder, ScriptedLLM, make_document
 

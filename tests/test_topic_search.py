@@ -15,8 +15,8 @@ import pytest
 
 from newsdesk import IngestOptions, ingest, open_store
 from newsdesk.eval.topics import load_topics, on_topic
+from newsdesk.relevance import query_weights, relevance
 from newsdesk.search import SearchOptions, search
-from newsdesk.workflow import query_weights, relevance
 
 from .conftest import shared_data
 

@@ -12,9 +12,9 @@ import pytest
 
 from newsdesk import IngestOptions, ingest
 from newsdesk.errors import ConfigError
-from newsdesk.model import Digest
+from newsdesk.model import Digest, Outputs
 from newsdesk.store import Store
-from newsdesk.workflow import Outputs, load_topic, run_topic, select, watch
+from newsdesk.workflow import load_topic, run_topic, select, watch
 from tests.conftest import ChatServer, Unclosed
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -14,7 +14,17 @@ from newsdesk.errors import (
 )
 from newsdesk.index import index_store
 from newsdesk.ingest.pipeline import IngestOptions, build_document, ingest
-from newsdesk.model import Document, Hit, IngestReport, ItemReport, Outcome, document_id
+from newsdesk.model import (
+    Digest,
+    Document,
+    Hit,
+    IngestReport,
+    Item,
+    ItemReport,
+    Outcome,
+    Topic,
+    document_id,
+)
 from newsdesk.render import (
     digest_html,
     digest_markdown,
@@ -25,7 +35,7 @@ from newsdesk.render import (
 from newsdesk.search import SearchOptions, search
 from newsdesk.store import DocumentFilter, Store, open_store
 from newsdesk.summarize import Claim, Group, Summary, SummaryOptions, Verdict, summarize
-from newsdesk.workflow import Digest, Item, Topic, load_topic, run_topic, watch
+from newsdesk.workflow import load_topic, run_topic, watch
 
 __all__ = [
     "Claim",

@@ -16,9 +16,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from newsdesk.errors import ModelError
-from newsdesk.model import Claim, Document, Summary, Verdict
-from newsdesk.model.overview import Development as Development  # the types live in the model
-from newsdesk.model.overview import Overview as Overview
+from newsdesk.model import Claim, Development, Document, Overview, Summary, Verdict
 from newsdesk.summarize import prompts
 from newsdesk.summarize.backends import LLM
 from newsdesk.summarize.verify import Judge, has_cjk, passage, repair_language

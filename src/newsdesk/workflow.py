@@ -35,21 +35,19 @@ from newsdesk.ingest.pipeline import IngestOptions, ingest
 from newsdesk.model import (
     Alert,
     ChangeSet,
+    Digest,
     Document,
+    Item,
     JSONObject,
     Overview,
     Run,
     Spike,
     Timeline,
+    Topic,
 )
-from newsdesk.model import Digest as Digest  # the topic's types live in newsdesk.model
-from newsdesk.model import Item as Item
-from newsdesk.model import Outputs as Outputs
-from newsdesk.model import Topic as Topic
 from newsdesk.model.summary import Summary
 from newsdesk.overview import make_overview
-from newsdesk.relevance import query_weights as query_weights
-from newsdesk.relevance import relevance as relevance
+from newsdesk.relevance import query_weights, relevance
 from newsdesk.runs import failure_message, owned_run
 from newsdesk.search import SearchOptions, search
 from newsdesk.store.base import Store

@@ -6,7 +6,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-# The digest as stored with its run: ``workflow.Digest.to_dict()``, JSON.
+# The digest as stored with its run: ``model.Digest.to_dict()``, JSON.
 DigestJSON = dict[str, Any]
 
 

@@ -11,15 +11,22 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
+from typing import Any, Protocol, runtime_checkable
 
 import numpy as np
 import numpy.typing as npt
 
-from newsdesk.model import Alert, Delivery, Document, IndexEntry, Outcome, Run, RunResult
-
-if TYPE_CHECKING:  # summarize/__init__ imports this module: no import at run time
-    from newsdesk.model.summary import Summary
+from newsdesk.model import (
+    Alert,
+    Assignment,
+    Delivery,
+    Document,
+    IndexEntry,
+    Outcome,
+    Run,
+    RunResult,
+    Summary,
+)
 
 # One row of a table as a driver returns it (the column types are the table's).
 Row = tuple[Any, ...]
@@ -100,21 +107,6 @@ TABLES: dict[str, tuple[str, ...]] = {
     ),
     "query_translations": ("translator", "query", "translation", "created_at"),
 }
-
-
-class ClusterAssignment(Protocol):
-    """What a store keeps of a document's place in a cluster (``dedup.Assignment``)."""
-
-    @property
-    def doc_id(self) -> str: ...
-    @property
-    def cluster_id(self) -> str: ...
-    @property
-    def body_hash(self) -> str: ...
-    @property
-    def bands(self) -> Sequence[int]: ...
-    @property
-    def reason(self) -> str: ...
 
 
 # --- the roles a store plays: a caller asks for the one it needs ------------------------
@@ -244,7 +236,7 @@ class StoryStore(Protocol):
         """The cluster a document belongs to."""
         ...
 
-    def save_clusters(self, assignments: Sequence[ClusterAssignment]) -> None:
+    def save_clusters(self, assignments: Sequence[Assignment]) -> None:
         """Store cluster assignments and refresh their clusters."""
         ...
 

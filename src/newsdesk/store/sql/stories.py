@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from newsdesk.model import Document
-from newsdesk.store.base import TABLES, ClusterAssignment
+from newsdesk.model import Assignment, Document
+from newsdesk.store.base import TABLES
 from newsdesk.store.rows import DOC_COLUMNS
 from newsdesk.store.sql.driver import SQLDriver, insert_new, upsert
 
@@ -29,7 +29,7 @@ class StoriesSQL(SQLDriver):
         row = self._one("SELECT cluster_id FROM dedup WHERE doc_id = ?", (doc_id,))
         return str(row[0]) if row else None
 
-    def save_clusters(self, assignments: Sequence[ClusterAssignment]) -> None:
+    def save_clusters(self, assignments: Sequence[Assignment]) -> None:
         """Store cluster assignments and refresh the canonical member and size of each cluster."""
         touched: set[str] = set()
         with self.transaction():
