@@ -17,6 +17,7 @@ from newsdesk.search import (
     fuse,
     group_concepts,
     is_topic_query,
+    query_concepts,
     rank,
     search,
     self_check,
@@ -273,3 +274,40 @@ def test_no_agreement_falls_back_to_idf() -> None:
     # A store without vectors (ingest --no-embed) measures no agreement: IDF alone ranks.
     evidence = _evidence([("g", 30.0), ("s", 1.0)], [("s", 3.0)], weights=(4.0, 4.0))
     assert combine_concepts(evidence, agreement=[0.0, 0.0]) == combine_concepts(evidence)
+
+
+def test_a_named_organization_takes_the_best_agreement() -> None:
+    # 百度搜索广告收入: Baidu's stories cover many subjects, so their vectors agree less
+    # with the query than advertising stories do; the name keeps its weight all the same.
+    concepts = (
+        QueryConcept(("百度",), 5.5, True, name=True),
+        QueryConcept(("广告",), 4.5, True),
+    )
+    lists = ((("b", 8.0),), (("a", 9.0), ("b", 2.0)))
+    evidence = LexicalEvidence(concepts, lists, 1.0)
+    assert combine_concepts(evidence, agreement=[0.05, 0.4])[0][0] == "b"
+    plain = (QueryConcept(("百度",), 5.5, True), concepts[1])
+    assert combine_concepts(LexicalEvidence(plain, lists, 1.0), agreement=[0.05, 0.4])[0][0] == "a"
+
+
+def _store_with(store: Store, tmp_path: Path, titles: list[str]) -> Store:
+    docs = tmp_path / "docs.jsonl"
+    rows = [
+        {"title": t, "date": "2019-01-02", "source": "s", "paragraphs": [t + "。"]} for t in titles
+    ]
+    docs.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows), "utf-8")
+    ingest([str(docs)], store, IngestOptions(embed=False))
+    return store
+
+
+def test_an_organization_is_searched_by_its_names_not_its_parts(
+    store: Store, tmp_path: Path
+) -> None:
+    # The segmenter splits 香港交易所 into 香港 + 交易所, which find every Hong Kong story;
+    # CC-CEDICT names the exchange and gives its short name 港交所, which the stories use.
+    _store_with(store, tmp_path, ["港交所新股上市", "香港楼市上涨", "深圳交易所公告"])
+    concepts, _, _, _ = query_concepts(store, "香港交易所新上市")
+    exchange = next(c for c in concepts if c.name)
+    assert exchange.words == ("港交所",)
+    assert not any("香港" in c.words or "交易所" in c.words for c in concepts)
+    assert not any(c.name for c in query_concepts(store, "大众消费升级")[0])  # 大众: a word too

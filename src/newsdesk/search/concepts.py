@@ -21,6 +21,8 @@ from newsdesk.text.segment import Segmenter, search_tokens
 from newsdesk.text.translate import (
     Concept,
     model_available,
+    org_aliases,
+    plain_org_names,
 )
 
 # A short topic query (at most SHORT_HAN Han characters and SHORT_WORDS Latin
@@ -149,6 +151,10 @@ def query_concepts(
                 english = [t for w in c.english for t in search_tokens(w, segmenter)]
                 translated.append((english, c))
     groups = [] if translated else group_concepts(search_tokens(text, segmenter))
+    topic = is_topic_query(query)
+    named: set[str] = set()
+    if topic and not translated:
+        groups, named = _name_concepts(text, groups, names, store)
     candidates = {w for g in groups for w in g}
     candidates |= {w for e, c in translated for w in (*e, *c.chinese, *c.head)}
     total, df = store.document_frequencies(sorted(candidates)) if candidates else (0, {})
@@ -157,9 +163,8 @@ def query_concepts(
         present = [w for w in g if df.get(w, 0) > 0]
         n = df.get(max(g, key=len), 0) or max((df[w] for w in present), default=0)
         kind = "model" if by_model else ""
-        name = any(w in names for w in g)
+        name = any(w in named for w in g)
         concepts.append(QueryConcept(tuple(present), _idf(total, n), bool(present), kind, name))
-    topic = is_topic_query(query)
     for english, c in translated:
         chosen = _most_indexed([*c.chinese, *c.head], df)
         present = [w for w in english if df.get(w, 0) > 0] + chosen
@@ -169,6 +174,39 @@ def query_concepts(
         name = c.org and topic and bool(chosen)
         concepts.append(QueryConcept(tuple(present), _idf(total, n), bool(present), kind, name))
     return concepts, total, df, text if by_model else ""
+
+
+def _name_concepts(
+    text: str, groups: list[list[str]], names: Sequence[str], store: Store
+) -> tuple[list[list[str]], set[str]]:
+    """The query's organizations as concepts of their own: the name and its aliases.
+
+    Segmentation splits a name the segmenter does not know (香港交易所 -> 香港,
+    交易所; 中国移动通信 -> 中国, 移动, 通信), and searching its parts finds
+    every Hong Kong or mobile story. An organization (one CC-CEDICT names and
+    that is no common word, or one the English query named) is searched by
+    itself, CC-CEDICT's other names for it (港交所) and its indexed leading part
+    of three or more characters (中国移动); the groups inside it go.
+    """
+    known = plain_org_names() | set(names)
+    found: list[str] = []
+    i = 0
+    while i < len(text):
+        n = next((n for n in range(min(8, len(text) - i), 1, -1) if text[i : i + n] in known), 0)
+        if n:
+            found.append(text[i : i + n])
+        i += n or 1
+    if not found:
+        return groups, set()
+    out = [g for g in groups if not any(all(w in name for w in g) for name in found)]
+    named: set[str] = set()
+    for name in dict.fromkeys(found):
+        leading = [name[:k] for k in range(3, len(name))]
+        _, df = store.document_frequencies([name, *org_aliases(name), *leading])
+        words = [name, *sorted(org_aliases(name)), *(w for w in leading if df.get(w, 0))]
+        out.append(words)
+        named.update(words)
+    return out, named
 
 
 def _most_indexed(words: Sequence[str], df: dict[str, int]) -> list[str]:
@@ -214,6 +252,34 @@ def lexical_evidence(
     return LexicalEvidence(tuple(concepts), lists, coverage, None, translation)
 
 
+def weights_by_concept(
+    concepts: Sequence[QueryConcept],
+    agreement: Sequence[float] | None = None,
+    idf_power: float = IDF_POWER,
+    agreement_power: float = AGREEMENT_POWER,
+    name_weight: float | None = None,
+) -> list[float]:
+    """Each concept's weight: IDF, times NAME_WEIGHT for a named organization, times agreement.
+
+    A named organization's stories cover many subjects (百度's: search, maps,
+    cars, lawsuits), so their vectors agree less with the whole query than the
+    stories of its generic aspect (广告, advertising) do: a name takes the best
+    agreement of the query's concepts instead of its own.
+    """
+    if agreement is not None and max(agreement, default=0.0) <= 0.0:
+        agreement = None  # nothing agrees: IDF alone, rather than every weight 0
+    boost = NAME_WEIGHT if name_weight is None else name_weight
+    best = max(agreement, default=0.0) if agreement is not None else 0.0
+    out = []
+    for i, concept in enumerate(concepts):
+        w = concept.weight**idf_power * (boost if concept.name else 1.0)
+        if agreement is not None:
+            a = best if concept.name else agreement[i]
+            w *= max(a, 0.0) ** agreement_power
+        out.append(w)
+    return out
+
+
 def combine_concepts(
     evidence: LexicalEvidence,
     agreement: Sequence[float] | None = None,
@@ -230,17 +296,14 @@ def combine_concepts(
     """
     if evidence.plain is not None:
         return list(evidence.plain)
-    if agreement is not None and max(agreement, default=0.0) <= 0.0:
-        agreement = None  # nothing agrees: IDF alone, rather than every weight 0
-    boost = NAME_WEIGHT if name_weight is None else name_weight
+    weights = weights_by_concept(
+        evidence.concepts, agreement, idf_power, agreement_power, name_weight
+    )
     scores: dict[str, float] = {}
-    for i, (concept, found) in enumerate(zip(evidence.concepts, evidence.lists, strict=True)):
+    for w, found in zip(weights, evidence.lists, strict=True):
         if not found:
             continue
         top = found[0][1] or 1.0
-        w = concept.weight**idf_power * (boost if concept.name else 1.0)
-        if agreement is not None:
-            w *= max(agreement[i], 0.0) ** agreement_power
         for d, s in found:
             scores[d] = scores.get(d, 0.0) + w * s / top
     return sorted(scores.items(), key=lambda kv: (-kv[1], kv[0]))

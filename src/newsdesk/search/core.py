@@ -12,12 +12,10 @@ import numpy.typing as npt
 
 from newsdesk.model import Document, Hit
 from newsdesk.search.concepts import (
-    AGREEMENT_POWER,
-    IDF_POWER,
-    NAME_WEIGHT,
     LexicalEvidence,
     combine_concepts,
     lexical_evidence,
+    weights_by_concept,
 )
 from newsdesk.search.dense import concept_agreement, dense_candidates
 from newsdesk.search.fusion import hybrid, translation_vector
@@ -89,14 +87,12 @@ def concept_weights(
     topic run judges a story by the concepts search ranks it by.
     """
     evidence = lexical_evidence(store, query, DocumentFilter(), DEPTH, segmenter)
-    weights = [c.weight**IDF_POWER * (NAME_WEIGHT if c.name else 1.0) for c in evidence.concepts]
+    agreement = None
     if len(evidence.concepts) > 1:
         emb = embedder or get_embedder()
         av = translation_vector(emb, evidence, emb.embed([query])[0])
         agreement = concept_agreement(store, evidence, emb.name, av)
-        if agreement is not None and max(agreement, default=0.0) > 0.0:
-            pairs = zip(weights, agreement, strict=True)
-            weights = [w * max(a, 0.0) ** AGREEMENT_POWER for w, a in pairs]
+    weights = weights_by_concept(evidence.concepts, agreement)
     total = sum(weights) or 1.0
     return [(c.words, w / total) for c, w in zip(evidence.concepts, weights, strict=True)]
 

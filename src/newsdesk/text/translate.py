@@ -120,7 +120,8 @@ def reverse_dictionary() -> dict[str, tuple[tuple[str, ...], tuple[str, ...]]]:
 # A gloss that says its headword names an organization (a company, a brand, a bank...).
 _ORG = re.compile(
     r"\b(brand|company|corporation|corp|group|bank|exchange|inc|ltd|limited|holdings|"
-    r"manufacturer|maker|airlines?|enterprise|conglomerate|retailer|firm)\b",
+    r"manufacturer|maker|airlines?|enterprise|conglomerate|retailer|firm|car make|automaker|"
+    r"search engine|portal|website|platform|insurer|operator)\b",
     re.IGNORECASE,
 )
 # Headwords for a people, a nationality or a language (中国籍, 美国人, 汉语): "Chinese" in
@@ -177,6 +178,32 @@ def names_table() -> dict[str, tuple[tuple[str, ...], bool]]:
 def org_headwords() -> frozenset[str]:
     """The Chinese headwords that name an organization (华为, 格力, 腾讯控股有限公司...)."""
     return frozenset(w for words, org in names_table().values() if org for w in words)
+
+
+@lru_cache(maxsize=1)
+def plain_org_names() -> frozenset[str]:
+    """Organization headwords that are no common word too (百度, 格力; not 大众, 小米, 联想).
+
+    In a Chinese query these are names whatever the context; 大众 ("the public",
+    and Volkswagen) is a name only where an English query wrote it capitalized.
+    """
+    common = {w for w, pinyin, _ in cedict_entries() if pinyin[:1].islower()}
+    return org_headwords() - common
+
+
+@lru_cache(maxsize=1)
+def _aliases() -> dict[str, frozenset[str]]:
+    found: dict[str, set[str]] = defaultdict(set)
+    for words, org in names_table().values():
+        if org:
+            for w in words:
+                found[w].update(words)
+    return {w: frozenset(v - {w}) for w, v in found.items()}
+
+
+def org_aliases(word: str) -> frozenset[str]:
+    """The other headwords CC-CEDICT gives the same organization (香港交易所 -> 港交所)."""
+    return _aliases().get(word, frozenset())
 
 
 _CASED = re.compile(r"[A-Za-z0-9]+(?:['’][A-Za-z]+)?")
