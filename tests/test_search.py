@@ -22,6 +22,7 @@ from newsdesk.search import (
     search,
     self_check,
 )
+from newsdesk.search.concepts import _abbreviations
 from newsdesk.store import Store
 from newsdesk.text.segment import JiebaSegmenter, search_tokens
 from newsdesk.text.translate import NAME as TRANSLATOR
@@ -311,3 +312,10 @@ def test_an_organization_is_searched_by_its_names_not_its_parts(
     assert exchange.words == ("港交所",)
     assert not any("香港" in c.words or "交易所" in c.words for c in concepts)
     assert not any(c.name for c in query_concepts(store, "大众消费升级")[0])  # 大众: a word too
+
+
+def test_a_compound_of_two_words_gets_its_usual_short_form() -> None:
+    groups = group_concepts(search_tokens("高速铁路建设投资"))
+    rail = next(g for g in groups if "高速铁路" in g)
+    assert _abbreviations(rail) == ["高铁"]
+    assert _abbreviations(["建设"]) == []

@@ -155,6 +155,7 @@ def query_concepts(
     named: set[str] = set()
     if topic and not translated:
         groups, named = _name_concepts(text, groups, names, store)
+        groups = [g + _abbreviations(g) for g in groups]
     candidates = {w for g in groups for w in g}
     candidates |= {w for e, c in translated for w in (*e, *c.chinese, *c.head)}
     total, df = store.document_frequencies(sorted(candidates)) if candidates else (0, {})
@@ -207,6 +208,22 @@ def _name_concepts(
         out.append(words)
         named.update(words)
     return out, named
+
+
+def _abbreviations(group: list[str]) -> list[str]:
+    """A compound's usual short forms: the first character of each of its two words.
+
+    A translation writes the full form that news abbreviates (民用航空 for 民航,
+    高速铁路 for 高铁); the short form joins the compound's alternatives, and
+    the index's frequencies (below) drop a form no story uses.
+    """
+    whole = max(group, key=len)
+    if len(whole) != 4:
+        return []
+    a, b = whole[:2], whole[2:]
+    if a in group and b in group:
+        return [a[0] + b[0]]
+    return []
 
 
 def _most_indexed(words: Sequence[str], df: dict[str, int]) -> list[str]:
