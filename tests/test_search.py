@@ -306,12 +306,15 @@ def test_an_organization_is_searched_by_its_names_not_its_parts(
 ) -> None:
     # The segmenter splits 香港交易所 into 香港 + 交易所, which find every Hong Kong story;
     # CC-CEDICT names the exchange and gives its short name 港交所, which the stories use.
-    _store_with(store, tmp_path, ["港交所新股上市", "香港楼市上涨", "深圳交易所公告"])
+    titles = ["港交所新股上市", "香港楼市上涨", "深圳交易所公告", "微博用户增长"]
+    _store_with(store, tmp_path, titles)
     concepts, _, _, _ = query_concepts(store, "香港交易所新上市")
     exchange = next(c for c in concepts if c.name)
     assert exchange.words == ("港交所",)
     assert not any("香港" in c.words or "交易所" in c.words for c in concepts)
     assert not any(c.name for c in query_concepts(store, "大众消费升级")[0])  # 大众: a word too
+    # No story spells 新浪微博 as one word (the segmenter splits it): its parts stay concepts.
+    assert ("微博",) in [c.words for c in query_concepts(store, "新浪微博用户")[0]]
 
 
 def test_a_compound_of_two_words_gets_its_usual_short_form() -> None:

@@ -187,7 +187,8 @@ def _name_concepts(
     every Hong Kong or mobile story. An organization (one CC-CEDICT names and
     that is no common word, or one the English query named) is searched by
     itself, CC-CEDICT's other names for it (港交所) and its indexed leading part
-    of three or more characters (中国移动); the groups inside it go.
+    of three or more characters (中国移动); the groups inside it go, unless no
+    story uses any of these forms.
     """
     known = plain_org_names() | set(names)
     found: list[str] = []
@@ -197,15 +198,15 @@ def _name_concepts(
         if n:
             found.append(text[i : i + n])
         i += n or 1
-    if not found:
-        return groups, set()
-    out = [g for g in groups if not any(all(w in name for w in g) for name in found)]
-    named: set[str] = set()
+    out, named = groups, set()
     for name in dict.fromkeys(found):
         leading = [name[:k] for k in range(3, len(name))]
-        _, df = store.document_frequencies([name, *org_aliases(name), *leading])
-        words = [name, *sorted(org_aliases(name)), *(w for w in leading if df.get(w, 0))]
-        out.append(words)
+        words = [name, *sorted(org_aliases(name)), *leading]
+        _, df = store.document_frequencies(words)
+        words = [w for w in words if df.get(w, 0)]
+        if not words:  # no story spells it so (新浪微博: 新浪 + 微博): its parts stay
+            continue
+        out = [g for g in out if not all(w in name for w in g)] + [words]
         named.update(words)
     return out, named
 
