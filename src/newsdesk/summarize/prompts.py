@@ -13,7 +13,7 @@ from pathlib import Path
 from newsdesk import config
 from newsdesk.summarize import words
 
-PROMPT_VERSION = "2026-12-03.3"
+PROMPT_VERSION = "2026-12-03.4"
 
 LANGUAGES = {"en": "English", "zh": "Simplified Chinese"}
 
@@ -74,7 +74,6 @@ def terms(text: str, language: str) -> str:
     return "Terms: " + "; ".join(f"{zh} = {en}" for zh, en in found[:MAX_TERMS]) + ".\n"
 
 
-_LEADING_NAME = re.compile(r"^(?:[A-ZÀ-Ý][\w'’.-]*)(?: (?:[A-ZÀ-Ý][\w'’.-]*|of|de|la))*")
 # Names every rewrite writes right without help: not listed.
 _KNOWN = frozenset({"中国", "美国", "中华人民共和国"})
 
@@ -93,8 +92,7 @@ def names_in(text: str) -> list[tuple[str, str]]:
     for w in dict.fromkeys(words.cut(text)):
         if len(w) < 2 or w in _KNOWN or words.english(w):
             continue
-        m = _LEADING_NAME.match(words.proper_english(w) or "")
-        name = m.group(0).strip().removesuffix(" of") if m is not None else ""
+        name = words.proper_english(w) or ""
         if name and not name.replace(" ", "").isupper():  # 日电 "NEC" in 26日电: no
             out.append((w, name))
     return out

@@ -10,9 +10,10 @@
    (``facts``, ``words``); so does an English name or a qualifier ("largest",
    "young") the source cannot be read to state (``entities``).
 4. An English claim with leftover Chinese characters gets one repair call;
-   what remains is translated by the glossary and CC-CEDICT word by word, and
-   only names nobody knows are romanized (the note "names romanized: ..." says
-   which).
+   what remains (one word at most per run of Chinese) is translated by the
+   glossary and CC-CEDICT's clean senses, and only proper names nobody knows
+   are romanized (the note "names romanized: ..." says which); a common word
+   with no clean sense rejects the claim (the closer rewrite, else dropped).
 """
 
 from __future__ import annotations
@@ -146,11 +147,21 @@ def repair_language(llm: LLM, claim: Claim) -> Claim:
     fixed = words.unromanize(fixed.strip(), source)
     if fixed and not has_cjk(fixed):
         return replace(claim, text=fixed)
-    text, romanized = words.translate_leftovers(fixed or claim.text, dict(prompts.glossary()))
+    text, romanized, untranslated = words.translate_leftovers(
+        fixed or claim.text, dict(prompts.glossary())
+    )
+    if untranslated:  # never a pasted definition nor a romanized common word: rewrite or drop
+        why = UNTRANSLATED + ", ".join(untranslated)
+        note = "; ".join(n for n in (claim.note, why) if n)
+        return replace(claim, note=note).with_verdict(Verdict.UNSUPPORTED)
     if not romanized:
         return replace(claim, text=text)
-    named = "names romanized: " + ", ".join(romanized)
+    named = ROMANIZED + ", ".join(romanized)
     return replace(claim, text=text, note="; ".join(n for n in (claim.note, named) if n))
+
+
+ROMANIZED = "names romanized: "
+UNTRANSLATED = "left in Chinese (no clean English sense, not a name): "
 
 
 def exact_problems(source: str, claim: str) -> tuple[list[str], str]:
@@ -212,7 +223,7 @@ def _cut_word(claim: str) -> str:
     return last if last in _DANGLING else ""
 
 
-_FACT_NAMES = {"n": "number", "d": "date", "m": "month", "t": "time"}
+_FACT_NAMES = {"n": "number", "d": "date", "m": "month", "t": "time", "day": "day"}
 
 
 def _shown(value: float | str) -> str:

@@ -13,7 +13,7 @@ import re
 from collections import Counter
 from functools import lru_cache
 from importlib.resources import files
-from typing import Any
+from typing import Any, NamedTuple
 
 from pypinyin import Style, lazy_pinyin
 
@@ -52,7 +52,7 @@ def cedict() -> tuple[tuple[str, str, str], ...]:
 
 @lru_cache(maxsize=1)
 def _dictionary() -> tuple[dict[str, str], frozenset[str], frozenset[str]]:
-    """(word -> first plain English sense, pinyin syllables, English vocabulary)."""
+    """(common word -> its definitions joined by "/", pinyin syllables, English vocabulary)."""
     senses: dict[str, str] = {}
     syllables: set[str] = set()
     counts: Counter[str] = Counter()
@@ -67,8 +67,8 @@ def _dictionary() -> tuple[dict[str, str], frozenset[str], frozenset[str]]:
             # Only words written in lower case are English vocabulary ("long"),
             # not the capitalized names of places and people ("Beijing").
             counts.update(w for w in _LATIN.findall(_TAG.sub(" ", d)) if w.islower())
-        if plain and simplified not in senses and not pinyin[:1].isupper():
-            senses[simplified] = _TAG.sub("", plain[0]).strip(" ,;")
+        if not pinyin[:1].isupper():  # a common word (every reading of it)
+            senses[simplified] = "/".join(filter(None, (senses.get(simplified), joined)))
     vocabulary = {
         w
         for w, k in counts.items()
@@ -82,10 +82,61 @@ def _is_reference(definition: str) -> bool:
     return d.startswith(("surname ", "variant of", "see ", "old variant", "used in", "abbr."))
 
 
+# Senses that describe a word instead of translating it ("name of a river in
+# Hebei", "classifier for ...", "suffix forming adjective ..."), and the
+# placeholders of CC-CEDICT's definitions ("a danger concealed within sth").
+_DESCRIBES = (
+    "name of",
+    "surname",
+    "variant of",
+    "old variant",
+    "used in",
+    "see ",
+    "abbr",
+    "classifier",
+    "radical",
+    "also written",
+    "also pr",
+    "erhua",
+    "japanese variant",
+    "component",
+    "suffix",
+    "prefix",
+    "particle",
+    "interjection",
+    "one of ",
+)
+_PLACEHOLDER = re.compile(r"\b(?:sth|sb|sb's|sth's|one's|oneself|etc|e\.g|i\.e)\b", re.IGNORECASE)
+# A sense of more words than this explains rather than translates.
+MAX_SENSE_WORDS = 4
+
+
+def clean_sense(definitions: str) -> str | None:
+    """The first sense of CC-CEDICT's definitions that reads as a translation, or None.
+
+    Senses that describe ("name of ...", "surname ...", "used in ...") or use
+    placeholders ("sth", "sb") are skipped; parentheses, measure words and a
+    leading infinitive "to" are cut ("to inspect" -> "inspect").
+    """
+    for d in definitions.split("/"):
+        d = re.sub(r"\s+", " ", _TAG.sub("", d)).strip(" ,;")
+        if not d or d.lower().startswith(_DESCRIBES) or _PLACEHOLDER.search(d):
+            continue
+        d = re.sub(r"^(?:to|an?|the) ", "", d)
+        if len(d.split()) <= MAX_SENSE_WORDS and re.fullmatch(r"[A-Za-z][A-Za-z' -]*", d):
+            return d
+    return None
+
+
 def english(word: str) -> str | None:
-    """The first plain English sense of a Chinese common word, or None (names included)."""
-    sense = _dictionary()[0].get(word)
-    return sense or None
+    """A clean English sense of a Chinese common word (``clean_sense``), or None (names too)."""
+    joined = _dictionary()[0].get(word)
+    return clean_sense(joined) if joined else None
+
+
+def is_common(word: str) -> bool:
+    """Whether CC-CEDICT lists ``word`` as a common word (lower-case pinyin)."""
+    return word in _dictionary()[0]
 
 
 def is_pinyin(token: str) -> bool:
@@ -123,10 +174,43 @@ def is_english(token: str) -> bool:
 
 
 def romanized_words(text: str) -> list[str]:
-    """Capitalized tokens of an English text that are pinyin and no English word ("Guai")."""
+    """Capitalized tokens of an English text that are pinyin and no English word ("Guai").
+
+    A capitalized English word that happens to split into pinyin syllables
+    ("Chinese" = chi-ne-se, "Asia", "Canada") is not romanized Chinese: see
+    ``_capitalized_english``.
+    """
     return [
-        w for w in _LATIN.findall(text) if w[0].isupper() and is_pinyin(w) and not is_english(w)
+        w
+        for w in _LATIN.findall(text)
+        if w[0].isupper() and is_pinyin(w) and not is_english(w) and w not in _capitalized_english()
     ]
+
+
+@lru_cache(maxsize=1)
+def _capitalized_english() -> frozenset[str]:
+    """Capitalized words of CC-CEDICT's definitions that no entry's pinyin spells.
+
+    "Beijing" and "Hebei" are the pinyin of their entries (北京 bei jing);
+    "Chinese", "Asian" or "Canada" are used in the definitions as often but
+    are the pinyin of no run of syllables of any entry: English, not
+    romanized Chinese.
+    """
+    spelled: set[str] = set()
+    counts: Counter[str] = Counter()
+    for _simplified, pinyin, joined in cedict():
+        syllables = [re.sub(r"\d", "", s).replace("u:", "v").lower() for s in pinyin.split()]
+        for i in range(len(syllables)):
+            for j in range(i + 1, min(len(syllables), i + 4) + 1):
+                spelled.add("".join(syllables[i:j]))
+        for d in joined.split("/"):
+            if not _is_reference(d):
+                counts.update(
+                    w
+                    for w in _LATIN.findall(_TAG.sub(" ", d))
+                    if w[:1].isupper() and w[1:].islower()
+                )
+    return frozenset(w for w, k in counts.items() if k >= MIN_USES and w.lower() not in spelled)
 
 
 def pinyin_of(text: str) -> str:
@@ -211,7 +295,14 @@ def proper_english(word: str) -> str | None:
     if not defs:
         return None
     first = re.split(r" \(|, |; |/", defs, maxsplit=1)[0].strip()
-    return first if first and not _is_reference(first) else None
+    if not first or _is_reference(first):
+        return None
+    # its leading capitalized words: 江口 "Jiangkou county in Tongren prefecture ..." -> Jiangkou
+    m = LEADING_NAME.match(first)
+    return m.group(0).strip().removesuffix(" of") if m is not None else None
+
+
+LEADING_NAME = re.compile(r"^(?:[A-ZÀ-Ý][\w'’.-]*)(?: (?:[A-ZÀ-Ý][\w'’.-]*|of|de|la))*")
 
 
 @lru_cache(maxsize=1)
@@ -237,31 +328,112 @@ def cut(text: str) -> list[str]:
 _HAN_RUN = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]+")
 
 
-def translate_leftovers(text: str, glossary: dict[str, str]) -> tuple[str, list[str]]:
+class Leftovers(NamedTuple):
+    """Chinese left in an English sentence, put into English (``translate_leftovers``)."""
+
+    text: str
+    romanized: list[str]  # proper names only romanized (the note says which)
+    untranslated: list[str]  # common words with no clean English sense: the text is not usable
+
+
+def translate_leftovers(text: str, glossary: dict[str, str]) -> Leftovers:
     """English for the Chinese left in an English sentence, and the names only romanized.
 
     Word by word: the glossary, then a proper name's usual English form in
-    CC-CEDICT (邵逸夫 -> Sir Run Run Shaw), then a common word's first sense
-    (拐卖 -> human trafficking); only a word none of them knows (a person's
-    name, mostly) is romanized, and it is returned so that the note says so.
+    CC-CEDICT (邵逸夫 -> Sir Run Run Shaw), then a common word's clean sense
+    (拐卖 -> human trafficking; ``clean_sense``). Only a proper name is
+    romanized (``_name``: 傅昆宝 -> Fu Kunbao, 滏阳河 -> Fuyang River); a common
+    word with no clean sense, or a word that is no name, is never pasted as a
+    definition nor romanized: it is listed as untranslated, and the caller
+    rewrites or drops the sentence.
     """
-    from newsdesk.ingest.names import romanize
-
     romanized: list[str] = []
+    untranslated: list[str] = []
 
     def one(m: re.Match[str]) -> str:
-        out = []
-        for w in cut(m.group(0)):
-            known = glossary.get(w) or proper_english(w) or english(w)
-            if known:
-                out.append(known)
-            else:
-                out.append(romanize(w))
-                romanized.append(out[-1])
+        out: list[str] = []
+        senses = 0
+        for w, tag in _tagged(m.group(0)):
+            named = glossary.get(w) or proper_english(w)
+            sense = None if named else english(w)
+            name = None if named or sense or is_common(w) else _name(w, tag)
+            if not (named or sense or name):
+                untranslated.append(w)
+            senses += sense is not None
+            out.append(named or sense or (name[0] if name else w))
+            romanized.extend([name[0]] if name and name[1] else [])
+        if senses > MAX_LEFTOVER_WORDS:  # a clause, not a term: word by word is no English
+            untranslated.append(m.group(0))
         return " " + " ".join(out) + " "
 
-    fixed = re.sub(r"\s+([,.;:!?])", r"\1", re.sub(r"\s{2,}", " ", _HAN_RUN.sub(one, text)))
-    return fixed.strip(), romanized
+    fixed = _HAN_RUN.sub(one, text.translate(_CJK_PUNCTUATION))
+    fixed = re.sub(r"\s+([,.;:!?])", r"\1", re.sub(r"\s{2,}", " ", fixed))
+    return Leftovers(fixed.strip(), romanized, untranslated)
+
+
+# Words of one leftover run of Chinese translated by the dictionary at most: two
+# words side by side (隐患排查 "hidden damage inspect") read as no English.
+MAX_LEFTOVER_WORDS = 1
+_CJK_PUNCTUATION = str.maketrans({"、": ", ", "，": ", ", "。": ". ", "；": "; ", "：": ": "})
+# jieba's part-of-speech tags of proper names: person, place, organization, other.
+_NAME_TAGS = ("nr", "ns", "nt", "nz")
+# Endings that derive common nouns and adjectives (普惠性 "inclusive", 现代化
+# "modernization", 参与者 "participant"): a word ending so is no name.
+_DERIVING = frozenset("性化者率度式型类业界制权法论学品员费量感力")
+# Place-name endings and their English (滏阳河 -> Fuyang River); 市 is left out in English.
+_PLACE_ENDINGS = {"省": "Province", "市": "", "县": "County", "区": "District", "镇": "Town"}
+_PLACE_ENDINGS |= {"乡": "Township", "村": "Village", "河": "River", "江": "River", "湖": "Lake"}
+_PLACE_ENDINGS |= {"山": "Mountain", "岛": "Island", "路": "Road", "街": "Street"}
+
+
+def _tagged(run: str) -> list[tuple[str, str]]:
+    """jieba's words and tags of a run of Chinese, a place ending joined to its name (江口 村)."""
+    out: list[tuple[str, str]] = []
+    for w, tag in _segmenter().tag(run, True):
+        if out and w in _PLACE_ENDINGS and not is_common(out[-1][0]):
+            out[-1] = (out[-1][0] + w, "ns")
+        else:
+            out.append((w, tag))
+    return out
+
+
+def _name(word: str, tag: str) -> tuple[str, bool] | None:
+    """The romanized form of a proper name CC-CEDICT does not list, or None if it is no name.
+
+    A name is a word jieba tags as one (person, place, organization) that does
+    not end in a deriving suffix (性, 化 ...); a person's name must begin with
+    a surname CC-CEDICT lists (傅昆宝 -> Fu Kunbao). A place's ending is put in
+    English and its head romanized as one word (滏阳河 -> Fuyang River), or
+    given CC-CEDICT's English (江口村 -> Jiangkou Village). With the English:
+    whether it was romanized.
+    """
+    if not tag.startswith(_NAME_TAGS) or word[-1] in _DERIVING or len(word) < 2:
+        return None
+    if tag.startswith("nr"):
+        k = 2 if word[:2] in _surnames() else 1
+        if word[:k] not in _surnames() or len(word) - k not in (1, 2):
+            return None
+        return f"{_joined(word[:k])} {_joined(word[k:])}", True
+    head, ending = word, ""
+    if word[-1] in _PLACE_ENDINGS and len(word) > 2:
+        head, ending = word[:-1], _PLACE_ENDINGS[word[-1]]
+    known = proper_english(head)
+    return f"{known or _joined(head)} {ending}".strip(), known is None
+
+
+def _joined(chinese: str) -> str:
+    """Toneless pinyin as one capitalized word (昆宝 -> Kunbao)."""
+    return "".join(lazy_pinyin(chinese, style=Style.NORMAL)).capitalize()
+
+
+@lru_cache(maxsize=1)
+def _surnames() -> frozenset[str]:
+    """The Chinese surnames CC-CEDICT lists ("surname Fu")."""
+    return frozenset(
+        simplified
+        for simplified, pinyin, joined in cedict()
+        if pinyin[:1].isupper() and any(d.startswith("surname ") for d in joined.split("/"))
+    )
 
 
 def unromanize(text: str, source_zh: str) -> str:
