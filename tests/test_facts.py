@@ -15,10 +15,12 @@ from newsdesk.summarize.verify import exact_problems
 from newsdesk.summarize.words import (
     clean_sense,
     english,
+    leftover_terms,
     names_not_in,
+    pinyin_words,
     romanized_words,
+    senses,
     translate_leftovers,
-    unromanize,
 )
 
 from .conftest import ScriptedLLM, shared_data
@@ -149,19 +151,20 @@ def test_the_exact_checks_reject_figures_and_names_and_report_a_negation() -> No
     assert exact_problems("English source.", "Exports fell 9%.") == ([], "")
 
 
-def test_dictionary_fallback_translates_common_words_and_romanizes_only_unknown_names() -> None:
+def test_dictionary_fallback_translates_names_and_leaves_common_words_to_a_rewrite() -> None:
     assert english("拐卖") == "human trafficking"
     text, romanized, untranslated = translate_leftovers(
         "Police fought 拐卖 of children, 杨浩东 said.", {}
     )
-    assert text == "Police fought human trafficking of children, Yang Haodong said."
-    assert (romanized, untranslated) == (["Yang Haodong"], [])
+    assert text == "Police fought 拐卖 of children, Yang Haodong said."
+    assert (romanized, untranslated) == (["Yang Haodong"], ["拐卖"])
     assert translate_leftovers("The 稀土 market.", {"稀土": "rare earth"}) == (
         "The rare earth market.",
         [],
         [],
     )
     assert "Hong Kong" in translate_leftovers("Doctors in 香港 agreed.", {})[0]
+    assert leftover_terms("The city's 建成 zone.", "城市建成区") == (("建成", "establish/build"),)
 
 
 def test_a_dictionary_sense_is_a_translation_or_nothing() -> None:
@@ -178,26 +181,35 @@ def test_leftovers_romanize_only_proper_names_and_never_paste_a_definition() -> 
     assert text == "Fu Kunbao and his wife Zhou Yan in Jiangkou Village"
     assert romanized == ["Fu Kunbao", "Zhou Yan"]
     assert translate_leftovers("water went into the 滏阳河", {})[0].endswith("Fuyang River")
-    # a common word without a clean sense (普惠性), or a run of words side by side
-    # (隐患排查: "hidden damage inspect"), is neither translated nor romanized
+    # a word that is no name (普惠性 ends in 性), and a common word (隐患, 排查), is
+    # neither given a dictionary sense ("hidden damage inspect") nor romanized
     assert translate_leftovers("普惠性 kindergartens", {}).untranslated == ["普惠性"]
-    assert translate_leftovers("a river 隐患排查 was held", {}).untranslated == ["隐患排查"]
+    assert translate_leftovers("a river 隐患排查 was held", {}).untranslated == ["隐患", "排查"]
 
 
-def test_the_models_own_pinyin_of_a_common_word_is_replaced() -> None:
-    source = "企业师傅标准，拐卖儿童是犯罪，张雄说。"
-    assert unromanize("Enterprise Shi Fu standards.", source) == "Enterprise master standards."
-    assert unromanize("Guai Mai is a crime.", source) == "human trafficking is a crime."
-    assert unromanize("Zhang Xiong said.", source) == "Zhang Xiong said."  # a name stays
-
-
-def test_repair_uses_the_dictionary_after_the_model_and_notes_romanized_names() -> None:
+def test_the_models_own_pinyin_of_a_common_word_is_found_and_asked_again() -> None:
+    from newsdesk.summarize.prompts import close_request
     from newsdesk.summarize.verify import repair_language
 
-    stubborn = ScriptedLLM(repair="杨浩东 said 拐卖 must stop.")  # the model leaves them
+    source = "企业师傅标准，拐卖儿童是犯罪，张雄说。"
+    assert pinyin_words("Enterprise Shi Fu standards.", source) == [("Shi Fu", "师傅")]
+    assert pinyin_words("Guai Mai is a crime.", source) == [("Guai Mai", "拐卖")]
+    assert pinyin_words("Zhang Xiong said.", source) == []  # a name stays
+    claim = Claim("Guai Mai is a crime.", (1,), evidence=(source,))
+    rejected = repair_language(ScriptedLLM(), claim)
+    assert rejected.verdict is Verdict.UNSUPPORTED
+    assert "Guai Mai (拐卖)" in rejected.note
+    asked = close_request(source, "en", extra=(("拐卖", senses("拐卖")),))
+    assert "拐卖 = human trafficking/abduct and sell/kidnap and sell" in asked
+
+
+def test_repair_romanizes_only_names_after_the_model_and_notes_them() -> None:
+    from newsdesk.summarize.verify import repair_language
+
+    stubborn = ScriptedLLM(repair="杨浩东 said trafficking must stop.")  # the model leaves one
     claim = Claim("杨浩东说拐卖 must stop.", (1,), evidence=("杨浩东说拐卖必须停止。",))
     fixed = repair_language(stubborn, claim)
-    assert fixed.text == "Yang Haodong said human trafficking must stop."
+    assert fixed.text == "Yang Haodong said trafficking must stop."
     assert fixed.note == "names romanized: Yang Haodong"
     left = ScriptedLLM(repair="The number of 普惠性 kindergartens rose.")
     claim = Claim(

@@ -25,7 +25,7 @@ from newsdesk.dask_workers import DaskClient, submit
 from newsdesk.errors import ModelError
 from newsdesk.model import Claim, Document, Group, Summary, Verdict
 from newsdesk.store.base import Store
-from newsdesk.summarize import prompts
+from newsdesk.summarize import prompts, words
 from newsdesk.summarize.backends import LLM, JSONObject, get_llm
 from newsdesk.summarize.extractive import Extractive, cites, evidence
 from newsdesk.summarize.plan import Plan, Sentence, make_plan
@@ -33,6 +33,7 @@ from newsdesk.summarize.verify import (
     ROMANIZED,
     Judge,
     LLMJudge,
+    fidelity_focus,
     has_cjk,
     judge_claim,
     repair_language,
@@ -338,7 +339,10 @@ def _second_attempt(claim: Claim, opts: SummaryOptions, llm: LLM) -> Claim | Non
     if len(claim.evidence) != 1:
         return None
     try:
-        request = prompts.close_request(claim.evidence[0], opts.language)
+        source = claim.evidence[0]
+        focus = fidelity_focus(source, claim.text) if opts.language == "en" else ""
+        extra = words.leftover_terms(claim.text, source) if opts.language == "en" else ()
+        request = prompts.close_request(source, opts.language, focus, extra)
         text = str(_ask_point(llm, opts.language, request, prompts.POINT_SCHEMA)["point"]).strip()
     except ModelError:
         return None

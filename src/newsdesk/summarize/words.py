@@ -118,20 +118,32 @@ def clean_sense(definitions: str) -> str | None:
     placeholders ("sth", "sb") are skipped; parentheses, measure words and a
     leading infinitive "to" are cut ("to inspect" -> "inspect").
     """
+    return next(iter(clean_senses(definitions)), None)
+
+
+def clean_senses(definitions: str) -> list[str]:
+    """Every sense of CC-CEDICT's definitions that reads as a translation (``clean_sense``)."""
+    out: list[str] = []
     for d in definitions.split("/"):
         d = re.sub(r"\s+", " ", _TAG.sub("", d)).strip(" ,;")
         if not d or d.lower().startswith(_DESCRIBES) or _PLACEHOLDER.search(d):
             continue
         d = re.sub(r"^(?:to|an?|the) ", "", d)
         if len(d.split()) <= MAX_SENSE_WORDS and re.fullmatch(r"[A-Za-z][A-Za-z' -]*", d):
-            return d
-    return None
+            out.append(d)
+    return list(dict.fromkeys(out))
 
 
 def english(word: str) -> str | None:
     """A clean English sense of a Chinese common word (``clean_sense``), or None (names too)."""
     joined = _dictionary()[0].get(word)
     return clean_sense(joined) if joined else None
+
+
+def senses(word: str, k: int = 3) -> str:
+    """Up to ``k`` clean English senses of a common word, "/"-joined ("" if none)."""
+    joined = _dictionary()[0].get(word)
+    return "/".join(clean_senses(joined)[:k]) if joined else ""
 
 
 def is_common(word: str) -> bool:
@@ -340,30 +352,26 @@ def translate_leftovers(text: str, glossary: dict[str, str]) -> Leftovers:
     """English for the Chinese left in an English sentence, and the names only romanized.
 
     Word by word: the glossary, then a proper name's usual English form in
-    CC-CEDICT (邵逸夫 -> Sir Run Run Shaw), then a common word's clean sense
-    (拐卖 -> human trafficking; ``clean_sense``). Only a proper name is
-    romanized (``_name``: 傅昆宝 -> Fu Kunbao, 滏阳河 -> Fuyang River); a common
-    word with no clean sense, or a word that is no name, is never pasted as a
-    definition nor romanized: it is listed as untranslated, and the caller
-    rewrites or drops the sentence.
+    CC-CEDICT (邵逸夫 -> Run Run Shaw); only a proper name is romanized
+    (``_name``: 傅昆宝 -> Fu Kunbao, 滏阳河 -> Fuyang River). A common word is
+    never pasted as a dictionary sense nor romanized: on the WMT21 tuning part
+    even a clean sense put in a sentence the model wrote around the Chinese
+    read as garbage ("the city's establish zone" for 建成区, "strong
+    withstand" for 强对抗). It is listed as untranslated, and the caller asks
+    for a rewrite with its senses listed (``leftover_terms``), or drops it.
     """
     romanized: list[str] = []
     untranslated: list[str] = []
 
     def one(m: re.Match[str]) -> str:
         out: list[str] = []
-        senses = 0
         for w, tag in _tagged(m.group(0)):
             named = glossary.get(w) or proper_english(w)
-            sense = None if named else english(w)
-            name = None if named or sense or is_common(w) else _name(w, tag)
-            if not (named or sense or name):
+            name = None if named or is_common(w) else _name(w, tag)
+            if not (named or name):
                 untranslated.append(w)
-            senses += sense is not None
-            out.append(named or sense or (name[0] if name else w))
+            out.append(named or (name[0] if name else w))
             romanized.extend([name[0]] if name and name[1] else [])
-        if senses > MAX_LEFTOVER_WORDS:  # a clause, not a term: word by word is no English
-            untranslated.append(m.group(0))
         return " " + " ".join(out) + " "
 
     fixed = _HAN_RUN.sub(one, text.translate(_CJK_PUNCTUATION))
@@ -371,9 +379,6 @@ def translate_leftovers(text: str, glossary: dict[str, str]) -> Leftovers:
     return Leftovers(fixed.strip(), romanized, untranslated)
 
 
-# Words of one leftover run of Chinese translated by the dictionary at most: two
-# words side by side (隐患排查 "hidden damage inspect") read as no English.
-MAX_LEFTOVER_WORDS = 1
 _CJK_PUNCTUATION = str.maketrans({"、": ", ", "，": ", ", "。": ". ", "；": "; ", "：": ": "})
 # jieba's part-of-speech tags of proper names: person, place, organization, other.
 _NAME_TAGS = ("nr", "ns", "nt", "nz")
@@ -436,37 +441,45 @@ def _surnames() -> frozenset[str]:
     )
 
 
-def unromanize(text: str, source_zh: str) -> str:
-    """The model's own pinyin of a common word replaced by its English ("Guai Mai" -> ...).
+def pinyin_words(text: str, source_zh: str) -> list[tuple[str, str]]:
+    """The model's own pinyin of common words of the source: ("Guai Mai", "拐卖") pairs.
 
     A run of capitalized pinyin words that spells a word of the source which
     CC-CEDICT knows as a common word (not a name) is that word left
-    untranslated: its first English sense takes its place.
+    untranslated. Its dictionary sense pasted in its place read as garbage on
+    the WMT21 tuning part (建成区 "the city's establish zone", 警戒水位 "over
+    warn water level"): the caller asks for a rewrite with the word's English
+    listed instead (``prompts.close_request``).
     """
     if not source_zh:
-        return text
+        return []
     words = {
         run[i : i + k]
         for run in _HAN_RUN.findall(source_zh)
         for k in (2, 3, 4)
         for i in range(len(run) - k + 1)
     }
-    spelled = {pinyin_of(w): w for w in words if english(w) and not proper_english(w)}
-
-    def one(m: re.Match[str]) -> str:
-        out: list[str] = []
+    spelled = {pinyin_of(w): w for w in words if is_common(w) and not proper_english(w)}
+    found: list[tuple[str, str]] = []
+    for run in re.findall(r"\b[A-Z][a-z]+(?: [A-Z][a-z]+)*\b", text):
         group: list[str] = []  # consecutive pinyin words of the capitalized run
-        for token in [*m.group(0).split(), ""]:
+        for token in [*run.split(), ""]:
             if token and is_pinyin(token) and not is_english(token):
                 group.append(token)
                 continue
-            if group:
-                word = spelled.get("".join(group).lower())
-                sense = english(word) if word else None
-                out.extend([sense] if sense else group)
-                group = []
-            if token:
-                out.append(token)
-        return " ".join(out)
+            word = spelled.get("".join(group).lower()) if group else None
+            if word:
+                found.append((" ".join(group), word))
+            group = []
+    return found
 
-    return re.sub(r"\b[A-Z][a-z]+(?: [A-Z][a-z]+)*\b", one, text)
+
+def leftover_terms(text: str, source_zh: str) -> tuple[tuple[str, str], ...]:
+    """Common words of the source a claim left in Chinese or pinyin, with their clean senses.
+
+    Listed with the closer rewrite's sentence ("建成 = establish/build"), so
+    that the model writes the English itself, fitted to its sentence.
+    """
+    found = [w for _, w in pinyin_words(text, source_zh)]
+    found += [w for run in _HAN_RUN.findall(text) for w in cut(run) if is_common(w)]
+    return tuple((w, senses(w)) for w in dict.fromkeys(found) if senses(w))
