@@ -62,3 +62,17 @@ def test_the_first_rewrite_is_rejected_and_the_closer_one_is_asked_about_it() ->
     assert "认为" in judge_request(source, first.text, "said 认为")
     assert "认为" in close_request(source, "en", "said 认为")
     assert "认为" not in close_request("越南作出了贡献。", "en")
+
+
+def test_the_brief_names_every_romanized_name_once() -> None:
+    from newsdesk.model import Group
+    from newsdesk.summarize.brief import _romanized_note
+
+    core = Claim("Fu Kunbao left.", (1,), note="names romanized: Fu Kunbao")
+    points = (
+        Claim("Zhou Yan packed.", (2,), note="rewritten closely; names romanized: Zhou Yan"),
+        Claim("Fu Kunbao came back.", (3,), note="names romanized: Fu Kunbao"),
+        Claim("Exports fell.", (4,)),
+    )
+    assert _romanized_note(core, [Group("G", points)]) == ["names romanized: Fu Kunbao, Zhou Yan"]
+    assert _romanized_note(points[2], [Group("G", points[2:])]) == []
