@@ -165,6 +165,7 @@ def test_dictionary_fallback_translates_names_and_leaves_common_words_to_a_rewri
     )
     assert "Hong Kong" in translate_leftovers("Doctors in 香港 agreed.", {})[0]
     assert leftover_terms("The city's 建成 zone.", "城市建成区") == (("建成", "establish/build"),)
+    assert leftover_terms("The 发起人 spoke.", "城市建成区") == ()  # not a word of the source
 
 
 def test_a_dictionary_sense_is_a_translation_or_nothing() -> None:

@@ -481,5 +481,9 @@ def leftover_terms(text: str, source_zh: str) -> tuple[tuple[str, str], ...]:
     that the model writes the English itself, fitted to its sentence.
     """
     found = [w for _, w in pinyin_words(text, source_zh)]
-    found += [w for run in _HAN_RUN.findall(text) for w in cut(run) if is_common(w)]
+    # only words of the source: one the model made up (发起人 in a sentence without it),
+    # listed as a term, made the closer rewrite about it ("The proposed initiative ...")
+    found += [
+        w for run in _HAN_RUN.findall(text) for w in cut(run) if is_common(w) and w in source_zh
+    ]
     return tuple((w, senses(w)) for w in dict.fromkeys(found) if senses(w))
