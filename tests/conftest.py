@@ -289,7 +289,11 @@ class ScriptedLLM(BaseLLM):
             close = "clause by clause" in asked  # the second attempt
             if self.wrong and (self.points == 1 or (close and self.stubborn)):
                 return json.dumps({"point": "WRONG: exports rose 50 percent.", "heading": "X"})
-            text = "稀土 exports fell." if self.chinese_first else "Exports of magnets fell."
+            text = (
+                "稀土 exports fell."
+                if self.chinese_first
+                else "Officials said magnet exports fell."
+            )
             return json.dumps({"point": text, "heading": "Exports"})
         if kind == "text":
             return json.dumps({"text": self.repair}, ensure_ascii=False)

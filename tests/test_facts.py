@@ -8,16 +8,19 @@ import pytest
 
 from newsdesk.errors import InputError
 from newsdesk.eval import crosslingual, wmt, wmt_briefs
-from newsdesk.model import Claim
+from newsdesk.model import Claim, Verdict
 from newsdesk.summarize.facts import check, cn_numeral, en_facts, en_negated, unmatched, zh_facts
 from newsdesk.summarize.headings import heading
 from newsdesk.summarize.verify import exact_problems
 from newsdesk.summarize.words import (
+    clean_sense,
     english,
+    leftover_terms,
     names_not_in,
+    pinyin_words,
     romanized_words,
+    senses,
     translate_leftovers,
-    unromanize,
 )
 
 from .conftest import ScriptedLLM, shared_data
@@ -69,6 +72,37 @@ def test_english_number_words_dates_and_what_is_no_figure() -> None:
     assert unmatched({("n", 3.0)}, zh_facts("三家企业")) == []
 
 
+def test_dates_written_with_a_slash_or_dot_and_scales_of_numbers() -> None:
+    assert en_facts("On 7/25 the river rose.") == {("d", "7-25")}  # a date, not 7 and 25
+    assert en_facts("1/3 of residents left; 24/7 service") == {
+        ("n", 1.0),
+        ("n", 3.0),
+        ("n", 24.0),
+        ("n", 7.0),
+    }
+    assert en_facts("three hundred people") == {("n", 300.0)}
+    assert en_facts("a 5.2bn yuan deal") == {("n", 5.2e9)}
+    assert check("河南“7·20”特大暴雨后", "After the July 20 rainstorm in Henan").ok
+    assert check("2021.7.25，河水上涨", "On July 25 the river rose.").ok
+    assert not check("增长3.5%", "It grew on March 5.").ok  # a decimal with a unit: no date
+
+
+def test_clock_days_and_glued_figures_of_human_translations() -> None:
+    assert en_facts("As of 16: 00 on the 25th") == {("t", "16:00"), ("day", "25")}
+    assert en_facts("At 4 o'clock in the afternoon") == {("t", "16:00")}
+    assert en_facts("invested RMB3.45 billion in No.3 works") == {("n", 3.45e9), ("n", 3.0)}
+    assert unmatched(en_facts("on the 25th"), en_facts("on July 25")) == []
+    assert unmatched(en_facts("on the 25th"), en_facts("on July 26")) == [("day", "25")]
+
+
+def test_chinese_numerals_read_every_way_they_can_be() -> None:
+    assert check("确保“十三五”圆满收官", "The 13th Five-Year Plan ends.").ok  # 十三|五
+    assert check("一二月份全国物流延时", "Logistics were late in January and February.").ok
+    assert check("上世纪八十年代，米勒来到中国", "In the 1980s Miller came to China.").ok
+    assert zh_facts("三千二百人") == {("n", 3200.0)}  # no reading of its parts
+    assert zh_facts("二〇二一年") == {("n", 2021.0)}
+
+
 def test_negation_on_one_side_only() -> None:
     assert check("解救被拐儿童十分紧迫。", "Rescuing abducted children is not urgent.").negation
     assert not check(
@@ -89,6 +123,9 @@ def test_romanized_common_words_are_found_and_names_are_not_english() -> None:
     found = romanized_words("Guai Mai of children; enterprise Shi Fu standards; long fan he")
     assert found == ["Guai", "Mai", "Shi", "Fu"]
     assert romanized_words("The Ministry of Commerce in China said the change was long due") == []
+    # English words that split into pinyin syllables (chi-ne-se) are not romanized Chinese
+    assert romanized_words("Chinese and Asian firms in Canada") == []
+    assert romanized_words("Hebei and Beijing") == ["Hebei", "Beijing"]
 
 
 def test_a_romanized_name_must_be_spelled_by_its_source() -> None:
@@ -114,31 +151,74 @@ def test_the_exact_checks_reject_figures_and_names_and_report_a_negation() -> No
     assert exact_problems("English source.", "Exports fell 9%.") == ([], "")
 
 
-def test_dictionary_fallback_translates_common_words_and_romanizes_only_unknown_names() -> None:
+def test_dictionary_fallback_translates_names_and_leaves_common_words_to_a_rewrite() -> None:
     assert english("拐卖") == "human trafficking"
-    text, romanized = translate_leftovers("Police fought 拐卖 of children, 杨浩东 said.", {})
-    assert text == "Police fought human trafficking of children, Yang Hao Dong said."
-    assert romanized == ["Yang Hao Dong"]
-    text, romanized = translate_leftovers("The 稀土 market.", {"稀土": "rare earth"})
-    assert (text, romanized) == ("The rare earth market.", [])
+    text, romanized, untranslated = translate_leftovers(
+        "Police fought 拐卖 of children, 杨浩东 said.", {}
+    )
+    assert text == "Police fought 拐卖 of children, Yang Haodong said."
+    assert (romanized, untranslated) == (["Yang Haodong"], ["拐卖"])
+    assert translate_leftovers("The 稀土 market.", {"稀土": "rare earth"}) == (
+        "The rare earth market.",
+        [],
+        [],
+    )
     assert "Hong Kong" in translate_leftovers("Doctors in 香港 agreed.", {})[0]
+    assert leftover_terms("The city's 建成 zone.", "城市建成区") == (("建成", "establish/build"),)
+    assert leftover_terms("The 发起人 spoke.", "城市建成区") == ()  # not a word of the source
 
 
-def test_the_models_own_pinyin_of_a_common_word_is_replaced() -> None:
-    source = "企业师傅标准，拐卖儿童是犯罪，张雄说。"
-    assert unromanize("Enterprise Shi Fu standards.", source) == "Enterprise master standards."
-    assert unromanize("Guai Mai is a crime.", source) == "human trafficking is a crime."
-    assert unromanize("Zhang Xiong said.", source) == "Zhang Xiong said."  # a name stays
+def test_a_dictionary_sense_is_a_translation_or_nothing() -> None:
+    assert clean_sense("a danger concealed within sth/hidden damage/misfortune") == "hidden damage"
+    assert clean_sense("name of a river in Hebei") is None
+    assert clean_sense("surname Pu/variant of 铺[pu4]") is None
+    assert clean_sense("(of an exhibition etc) to open/to launch") == "open"
+    assert clean_sense("respectful form of address for older men") is None  # explains
+    assert english("排查") == "inspect"
 
 
-def test_repair_uses_the_dictionary_after_the_model_and_notes_romanized_names() -> None:
+def test_leftovers_romanize_only_proper_names_and_never_paste_a_definition() -> None:
+    text, romanized, _ = translate_leftovers("傅昆宝 and his wife 周燕 in 江口村", {})
+    assert text == "Fu Kunbao and his wife Zhou Yan in Jiangkou Village"
+    assert romanized == ["Fu Kunbao", "Zhou Yan"]
+    assert translate_leftovers("water went into the 滏阳河", {})[0].endswith("Fuyang River")
+    # a word that is no name (普惠性 ends in 性), and a common word (隐患, 排查), is
+    # neither given a dictionary sense ("hidden damage inspect") nor romanized
+    assert translate_leftovers("普惠性 kindergartens", {}).untranslated == ["普惠性"]
+    assert translate_leftovers("a river 隐患排查 was held", {}).untranslated == ["隐患", "排查"]
+
+
+def test_the_models_own_pinyin_of_a_common_word_is_found_and_asked_again() -> None:
+    from newsdesk.summarize.prompts import close_request
     from newsdesk.summarize.verify import repair_language
 
-    stubborn = ScriptedLLM(repair="杨浩东 said 拐卖 must stop.")  # the model leaves them
+    source = "企业师傅标准，拐卖儿童是犯罪，张雄说。"
+    assert pinyin_words("Enterprise Shi Fu standards.", source) == [("Shi Fu", "师傅")]
+    assert pinyin_words("Guai Mai is a crime.", source) == [("Guai Mai", "拐卖")]
+    assert pinyin_words("Zhang Xiong said.", source) == []  # a name stays
+    claim = Claim("Guai Mai is a crime.", (1,), evidence=(source,))
+    rejected = repair_language(ScriptedLLM(), claim)
+    assert rejected.verdict is Verdict.UNSUPPORTED
+    assert "Guai Mai (拐卖)" in rejected.note
+    asked = close_request(source, "en", extra=(("拐卖", senses("拐卖")),))
+    assert "拐卖 = human trafficking/abduct and sell/kidnap and sell" in asked
+
+
+def test_repair_romanizes_only_names_after_the_model_and_notes_them() -> None:
+    from newsdesk.summarize.verify import repair_language
+
+    stubborn = ScriptedLLM(repair="杨浩东 said trafficking must stop.")  # the model leaves one
     claim = Claim("杨浩东说拐卖 must stop.", (1,), evidence=("杨浩东说拐卖必须停止。",))
     fixed = repair_language(stubborn, claim)
-    assert fixed.text == "Yang Hao Dong said human trafficking must stop."
-    assert fixed.note == "names romanized: Yang Hao Dong"
+    assert fixed.text == "Yang Haodong said trafficking must stop."
+    assert fixed.note == "names romanized: Yang Haodong"
+    left = ScriptedLLM(repair="The number of 普惠性 kindergartens rose.")
+    claim = Claim(
+        "The number of 普惠性 kindergartens rose.", (1,), evidence=("普惠性幼儿园增加。",)
+    )
+    rejected = repair_language(left, claim)
+    assert rejected.verdict is Verdict.UNSUPPORTED
+    assert "普惠性" in rejected.note
 
 
 def test_extractive_headings_are_whole_words_of_a_clause() -> None:
@@ -332,8 +412,10 @@ def test_the_exact_checks_alone_on_the_wmt_tuning_pairs() -> None:
     """Measured 2026-12-03 on the tuning part, 40 pairs of each kind, no model (judge says YES).
 
     The exact checks reject 95% of changed numbers, every changed date and
-    name, 87.5% of put-in or taken-out negations, and 4 of 40 human
-    translations (3 figures, 1 negation).
+    name, 85% of put-in or taken-out negations, and 3 of 40 human
+    translations (2 names, 1 negation). (Before 十三五 was read as 13 and 5,
+    4 human translations were rejected, and one changed negation with them,
+    for its "13th Five-Year Plan": 87.5% of negations.)
     """
     path = shared_data("eval/wmt21_zh_en_news_docs.jsonl")
     pairs = crosslingual.build(wmt.load(path, "tune"), 40)
@@ -341,8 +423,8 @@ def test_the_exact_checks_alone_on_the_wmt_tuning_pairs() -> None:
     got = crosslingual.figures(scored, 0.5)
     assert got["recall_number"] >= 0.95
     assert got["recall_date"] == got["recall_name"] == 1.0
-    assert got["recall_negation"] >= 0.875
-    assert got["exact_check_false_rejections"] <= 0.10
+    assert got["recall_negation"] >= 0.85
+    assert got["exact_check_false_rejections"] <= 0.075
 
 
 def test_the_cached_model_asks_each_question_once(tmp_path: Path) -> None:

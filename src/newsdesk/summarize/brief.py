@@ -25,13 +25,15 @@ from newsdesk.dask_workers import DaskClient, submit
 from newsdesk.errors import ModelError
 from newsdesk.model import Claim, Document, Group, Summary, Verdict
 from newsdesk.store.base import Store
-from newsdesk.summarize import prompts
+from newsdesk.summarize import prompts, words
 from newsdesk.summarize.backends import LLM, JSONObject, get_llm
 from newsdesk.summarize.extractive import Extractive, cites, evidence
 from newsdesk.summarize.plan import Plan, Sentence, make_plan
 from newsdesk.summarize.verify import (
+    ROMANIZED,
     Judge,
     LLMJudge,
+    fidelity_focus,
     has_cjk,
     judge_claim,
     repair_language,
@@ -337,7 +339,10 @@ def _second_attempt(claim: Claim, opts: SummaryOptions, llm: LLM) -> Claim | Non
     if len(claim.evidence) != 1:
         return None
     try:
-        request = prompts.close_request(claim.evidence[0], opts.language)
+        source = claim.evidence[0]
+        focus = fidelity_focus(source, claim.text) if opts.language == "en" else ""
+        extra = words.leftover_terms(claim.text, source) if opts.language == "en" else ()
+        request = prompts.close_request(source, opts.language, focus, extra)
         text = str(_ask_point(llm, opts.language, request, prompts.POINT_SCHEMA)["point"]).strip()
     except ModelError:
         return None
@@ -354,8 +359,9 @@ def _verify(
     def repaired_and_judged(claim: Claim) -> Claim:
         started, judged = time.perf_counter(), STAGE_SECONDS["judge"]
         if opts.language == "en":
-            claim = repair_language(llm, claim)
-        claim = judge_claim(judge, doc, claim)
+            claim = repair_language(llm, claim)  # UNSUPPORTED if a common word stays Chinese
+        if claim.verdict is not Verdict.UNSUPPORTED:
+            claim = judge_claim(judge, doc, claim)
         # checks: citations, exact checks and language repair (the judge's own calls apart)
         STAGE_SECONDS["checks"] += time.perf_counter() - started - (STAGE_SECONDS["judge"] - judged)
         return claim
@@ -386,7 +392,8 @@ def _verify(
         points = tuple(c for c in (check(p) for p in g.points) if c is not None)
         title = g.title
         if opts.language == "en" and has_cjk(title):
-            title = repair_language(llm, Claim(title, (1,))).text
+            fixed = repair_language(llm, Claim(title, (1,)))
+            title = fixed.text if fixed.verdict is not Verdict.UNSUPPORTED else "Details"
         if points:
             groups.append(Group(title, points))
     if core is None:  # the core viewpoint failed: the strongest remaining point takes its place
@@ -397,6 +404,7 @@ def _verify(
         groups[0] = Group(first.title, first.points[1:])
         groups = [g for g in groups if g.points]
         notes.append("core viewpoint replaced: the judge did not find it in its paragraphs")
+    notes += _romanized_note(core, groups)
     if counts["retried"]:
         notes.append(f"{counts.pop('retried')} claims {RETRIED}")
     for reason, k in counts.items():
@@ -405,3 +413,13 @@ def _verify(
         )
         notes.append(f"{k} claims {reason}{kept}")
     return replace(summary, core_viewpoint=core, groups=tuple(groups), notes=tuple(notes))
+
+
+def _romanized_note(core: Claim, groups: list[Group]) -> list[str]:
+    """The brief's note naming every proper name its claims only romanized (none: no note)."""
+    names: dict[str, None] = {}
+    for claim in (core, *(p for g in groups for p in g.points)):
+        for part in claim.note.split("; "):
+            if part.startswith(ROMANIZED):
+                names.update(dict.fromkeys(part.removeprefix(ROMANIZED).split(", ")))
+    return [ROMANIZED + ", ".join(names)] if names else []

@@ -27,6 +27,12 @@ _ZH_NUMBER = re.compile(
 )
 _ZH_DAY = re.compile(rf"(?<![月\d])({_ARABIC}|[{_CN_NUM}]+)[日号]")
 _ZH_DATE = re.compile(rf"({_ARABIC}|[{_CN_NUM}]+)月(?:({_ARABIC}|[{_CN_NUM}]+)[日号])?")
+# A date written as a name, month and day ("7·20" rainstorm, "7.25" or "7/25"): read
+# generously as a date as well as two numbers (7.25 may be a decimal).
+_DOTTED_DATE = re.compile(
+    r"(?:(?<=\d{4}[./-])|(?<![\d.·/]))(\d{1,2})\s*[·•・．./]\s*(\d{1,2})"
+    r"(?![\d.·/]|\s*[%％万亿千百倍个元米吨度])"
+)
 
 MONTHS = {
     m: i
@@ -61,12 +67,16 @@ _EN_DATE = re.compile(
 )
 # Clock times: "7:25 PM", "4 p.m." against 下午4点, 16时30分 (hours as 0-23).
 _EN_TIME = re.compile(
-    r"\b(\d{1,2})(?::(\d{2}))?\s*(a\.?m\.?|p\.?m\.?)(?![a-z])|\b(\d{1,2}):(\d{2})\b", re.IGNORECASE
+    r"\b(\d{1,2})(?::\s?(\d{2}))?\s*(a\.?m\.?|p\.?m\.?)(?![a-z])|\b(\d{1,2}):\s?(\d{2})\b|"
+    r"\b(\d{1,2}|\w+) o'clock(?: in the (morning|afternoon|evening))?",
+    re.IGNORECASE,
 )
 _ZH_TIME = re.compile(
     rf"(上午|下午|晚上|晚|凌晨|中午|早上|傍晚)?(?:({_ARABIC}|[{_CN_NUM}]+)[点时](半|({_ARABIC}|[{_CN_NUM}]+)分)?|"
     r"(\d{1,2})[:：](\d{2}))"
 )
+# "on the 25th": a day of the month the context implies (as 25日 in Chinese).
+_EN_DAY = re.compile(r"\b(?:on|from|to|until|since|by) the (\d{1,2})(?:st|nd|rd|th)\b", re.I)
 _EN_MONTH = re.compile(rf"\b{_MONTH}(?=\s|,|$)", re.IGNORECASE)
 # English number words that state a figure ("one" is left out: "one of the" states none).
 WORDS = {"two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8}
@@ -74,12 +84,18 @@ WORDS |= {"nine": 9, "ten": 10, "eleven": 11, "twelve": 12, "twenty": 20}
 ORDINALS = {"third": 3, "fourth": 4, "fifth": 5, "sixth": 6, "seventh": 7, "eighth": 8}
 ORDINALS |= {"ninth": 9, "tenth": 10, "eleventh": 11, "twelfth": 12}
 _DAY_WORDS = {"first": 1, "second": 2, **ORDINALS}
-_SCALE = {"thousand": 1e3, "million": 1e6, "billion": 1e9, "trillion": 1e12, "bn": 1e9}
+_SCALE = {"hundred": 1e2, "thousand": 1e3, "million": 1e6, "billion": 1e9, "trillion": 1e12}
+_SCALE["bn"] = 1e9
+# "7/25" in English: a month and a day (not a fraction "1/3 of").
+_EN_SLASH_DATE = re.compile(r"(?<![\d/.])(\d{1,2})/(\d{1,2})(?![\d/]|\s+of\b)")
+_GLUED_SCALE = re.compile(r"(\d)(bn|billion|million|trillion)\b", re.IGNORECASE)
+# A figure glued to what comes before it: RMB3.45 billion, No.3, approx.15%.
+_GLUED_BEFORE = re.compile(r"\b(RMB|CNY|USD|HKD|HK\$|US\$|NT\$|[A-Za-z]+\.)(?=\d)")
 _EN_NUMBER = re.compile(
     r"(?<![\w.:])(?<![A-Za-z]-)(\d+(?:,\d{3})*(?:\.\d+)?|"
     + "|".join(sorted({*WORDS, *ORDINALS}, key=len, reverse=True))
     + r")(?:st|nd|rd|th)?(?!\w)(?:\s*(%|percent\b|per cent\b))?"
-    r"(?:\s*-?\s*(thousand|million|billion|trillion|bn)\b)?",
+    r"(?:\s*-?\s*(hundred|thousand|million|billion|trillion|bn)\b)?",
     re.IGNORECASE,
 )
 
@@ -112,16 +128,48 @@ def _value(token: str) -> float | None:
         return cn_numeral(token)
 
 
+def _readings(token: str) -> set[float]:
+    """Every value a Chinese numeral can be read as: 十三五 is 13 and 5, 一二月 months 1 and 2."""
+    out = {v for v in (_value(token),) if v is not None}
+    if cn_numeral(token) is None:
+        return out
+    digits_only = all(c in _CN_DIGITS for c in token)
+    for i in range(1, len(token)):  # only between two digits side by side: 十三|五, 一|二
+        if (
+            token[i - 1] in _CN_DIGITS
+            and token[i] in _CN_DIGITS
+            and not (
+                digits_only and len(token) > 2  # 二〇二一: a year, digit by digit
+            )
+        ):
+            out |= {v for v in (cn_numeral(token[:i]), cn_numeral(token[i:])) if v is not None}
+    return out
+
+
+_ZH_DECADE = re.compile(rf"({_ARABIC}|[{_CN_NUM}]+)年代")
+
+
 def zh_facts(text: str) -> set[Fact]:
     """Numbers and dates of a Chinese text (generous: every figure it can be read to state)."""
     facts: set[Fact] = set()
+    for m in _ZH_DECADE.finditer(text):  # 八十年代: the 1980s (or 2080s: generous)
+        v = _value(m.group(1))
+        if v is not None and v % 10 == 0 and v < 100:
+            facts |= {("n", 1900 + v), ("n", 2000 + v)}
     for m in _ZH_DATE.finditer(text):
+        for month in _readings(m.group(1)) if not m.group(2) else {_value(m.group(1))}:
+            if month is not None and 1 <= month <= 12:
+                facts.add(("m", str(int(month))))
         month = _value(m.group(1))
         if month is not None and 1 <= month <= 12:
             facts.add(("m", str(int(month))))
             day = _value(m.group(2)) if m.group(2) else None
             if day is not None and 1 <= day <= 31:
                 facts.add(("d", f"{int(month)}-{int(day)}"))
+    for m in _DOTTED_DATE.finditer(text):
+        month, day = int(m.group(1)), int(m.group(2))
+        if 1 <= month <= 12 and 1 <= day <= 31:
+            facts.update({("m", str(month)), ("d", f"{month}-{day}")})
     for m in _ZH_TIME.finditer(text):
         hour = _value(m.group(2) or m.group(5))
         if hour is None or hour > 24:
@@ -144,7 +192,7 @@ def zh_facts(text: str) -> set[Fact]:
         value = _value(m.group(2))
         if value is None:
             continue
-        facts.add(("n", value))
+        facts |= {("n", v) for v in _readings(m.group(2))}
         if m.group(3):
             facts.add(("n", round(value * _FACTORS[m.group(3)], 4)))
         for part in re.split(r"[万亿]", m.group(2)):  # 十九届六中全会: 19 and 6 as well
@@ -175,15 +223,31 @@ def en_facts(text: str) -> set[Fact]:
         return " "
 
     def clock(m: re.Match[str]) -> str:
-        hour = int(m.group(1) or m.group(4))
+        said = m.group(6) or ""  # "4 o'clock", "four o'clock in the afternoon"
+        word = int(said) if said.isdigit() else WORDS.get(said.lower(), 0)
+        if said and not word:
+            return m.group(0)
+        hour = word or int(m.group(1) or m.group(4))
         minute = int(m.group(2) or m.group(5) or 0)
-        if m.group(3) and m.group(3).lower().startswith("p") and hour < 12:
+        afternoon = (m.group(3) or "p").lower().startswith("p") and (m.group(3) or m.group(7))
+        if afternoon and (m.group(7) or "afternoon").lower() != "morning" and hour < 12:
             hour += 12
         if hour <= 24 and minute < 60:
             facts.add(("t", f"{hour % 24}:{minute:02d}"))
         return " "
 
+    def slash(m: re.Match[str]) -> str:
+        month, day = int(m.group(1)), int(m.group(2))
+        if not (1 <= month <= 12 and 1 <= day <= 31):
+            return m.group(0)
+        facts.add(("d", f"{month}-{day}"))
+        return " "
+
+    text = _GLUED_BEFORE.sub(r"\1 ", _GLUED_SCALE.sub(r"\1 \2", text))
     rest = _EN_DATE.sub(date, _EN_TIME.sub(clock, text))
+    facts |= {("day", str(int(d))) for d in _EN_DAY.findall(rest)}
+    rest = _EN_DAY.sub(" ", rest)
+    rest = _EN_SLASH_DATE.sub(slash, rest)
     for m in _EN_MONTH.finditer(rest):
         word = m.group(1).lower()
         if word == "may" and not m.group(0)[0].isupper():
@@ -227,6 +291,10 @@ def unmatched(claim_facts: set[Fact], source_facts: set[Fact]) -> list[Fact]:
         for f in sorted(claim_facts, key=str)
         if not any(f[0] == s[0] and _same(f[1], s[1]) for s in source_facts)
         and not (f[0] == "d" and ("day", str(f[1]).split("-")[1]) in source_facts)
+        and not (
+            f[0] == "day"
+            and any(s[0] == "d" and str(s[1]).endswith(f"-{f[1]}") for s in source_facts)
+        )
     ]
 
 

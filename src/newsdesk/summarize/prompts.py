@@ -13,7 +13,7 @@ from pathlib import Path
 from newsdesk import config
 from newsdesk.summarize import words
 
-PROMPT_VERSION = "2026-12-03.3"
+PROMPT_VERSION = "2026-12-03.5"
 
 LANGUAGES = {"en": "English", "zh": "Simplified Chinese"}
 
@@ -74,7 +74,6 @@ def terms(text: str, language: str) -> str:
     return "Terms: " + "; ".join(f"{zh} = {en}" for zh, en in found[:MAX_TERMS]) + ".\n"
 
 
-_LEADING_NAME = re.compile(r"^(?:[A-ZÀ-Ý][\w'’.-]*)(?: (?:[A-ZÀ-Ý][\w'’.-]*|of|de|la))*")
 # Names every rewrite writes right without help: not listed.
 _KNOWN = frozenset({"中国", "美国", "中华人民共和国"})
 
@@ -93,8 +92,7 @@ def names_in(text: str) -> list[tuple[str, str]]:
     for w in dict.fromkeys(words.cut(text)):
         if len(w) < 2 or w in _KNOWN or words.english(w):
             continue
-        m = _LEADING_NAME.match(words.proper_english(w) or "")
-        name = m.group(0).strip().removesuffix(" of") if m is not None else ""
+        name = words.proper_english(w) or ""
         if name and not name.replace(" ", "").isupper():  # 日电 "NEC" in 26日电: no
             out.append((w, name))
     return out
@@ -125,9 +123,13 @@ def plain_numbers(text: str) -> str:
     return _CN_NUMBER.sub(plain, text)
 
 
-def _sentence(plain: str, language: str) -> str:
-    """The sentence to rewrite and the glossary terms it contains."""
-    return f"Sentence: {plain}\n{terms(plain, language)}\n"
+def _sentence(plain: str, language: str, extra: tuple[tuple[str, str], ...] = ()) -> str:
+    """The sentence to rewrite and the glossary terms it contains (and ``extra`` terms)."""
+    listed = terms(plain, language)
+    if extra:
+        more = "; ".join(f"{zh} = {en}" for zh, en in extra)
+        listed = (listed.rstrip(".\n") + "; " if listed else "Terms: ") + more + ".\n"
+    return f"Sentence: {plain}\n{listed}\n"
 
 
 def point_request(sentence: str, language: str, *, heading: bool = False) -> str:
@@ -149,15 +151,34 @@ def point_request(sentence: str, language: str, *, heading: bool = False) -> str
     )
 
 
-def close_request(sentence: str, language: str) -> str:
-    """Ask again, more literally, for a point the judge did not find in its sentence."""
+def close_request(
+    sentence: str, language: str, focus: str = "", extra: tuple[tuple[str, str], ...] = ()
+) -> str:
+    """Ask again, more literally, for a point the judge did not find in its sentence.
+
+    ``focus`` ("hedge 预计", "said 认为"): what the first rewrite dropped, named;
+    ``extra``: terms to list besides the glossary's (words the first left in pinyin).
+    """
     target = LANGUAGES.get(language, language)
     plain = plain_numbers(sentence)
+    kind, _, word = focus.partition(" ")
+    keep = KEEP.get(kind, "").format(word=word)
     return (
-        _sentence(plain, language)
+        _sentence(plain, language, extra)
         + f'Return JSON: "point", a close {target} rendering of the sentence, clause by clause: '
         "keep its subject, verbs, numbers and names as they are; do not summarize, explain or add."
+        + keep
     )
+
+
+# The note of a closer rewrite begins so (brief.RETRIED): what it still drops goes to the judge.
+CLOSE_NOTE = "rewritten closely"
+FOCUS_NAMES = {"hedge": "condition or expectation", "said": "speaker"}
+KEEP = {
+    "hedge": " Keep its condition or expectation ({word}): write if, may, would, expected "
+    "or plans; do not state it as a fact.",
+    "said": " Keep who says or thinks it ({word}): write says, said, believes or according to.",
+}
 
 
 def core_request(title: str, sentence: str, language: str) -> str:
@@ -196,9 +217,17 @@ def judge_request(passage: str, claim: str, focus: str = "") -> str:
     """Ask whether a passage supports a claim (``focus``: a negation on one side only)."""
     return (
         f"Passage: {plain_numbers(passage)}\n\nClaim: {claim}\n\n"
-        + NEGATION_FOCUS.get(focus, "")
+        + _focus(focus)
         + "Does the passage support the claim?"
     )
+
+
+def _focus(focus: str) -> str:
+    """The question's line naming what to check: a negation, a hedge or a speaker."""
+    kind, _, word = focus.partition(" ")
+    if focus in NEGATION_FOCUS:
+        return NEGATION_FOCUS[focus]
+    return FIDELITY_FOCUS[kind].format(word=word) if kind in FIDELITY_FOCUS else ""
 
 
 # Asked when the exact check finds a negation on one side only: the question
@@ -208,6 +237,18 @@ NEGATION_FOCUS = {
     "Check that the passage says the same negative thing.\n",
     "source only": "The passage contains a negation (不, 没, 未, 无, 非). "
     "Check that the claim keeps its meaning and does not turn it into the opposite.\n",
+}
+
+
+# Asked when a closer rewrite still reads without the source's condition or
+# speaker (verify.fidelity_focus): the 1.5B judge reads "if it worsens" and "it
+# worsens" alike unless the question names the difference.
+FIDELITY_FOCUS = {
+    "hedge": "The passage states a condition, plan or expectation ({word}), not a fact. "
+    "Check that the claim keeps it (if, may, would, expected, plans) and does not say it "
+    "happened.\n",
+    "said": "The passage says who states or believes this ({word}). Check that the claim "
+    "keeps the speaker (says, believes, according to) and does not state it as a fact.\n",
 }
 
 

@@ -8,11 +8,14 @@
 3. Exact checks in front of the judge: a number, date or romanized name the
    source does not state, or a negation on one side only, rejects the claim
    (``facts``, ``words``); so does an English name or a qualifier ("largest",
-   "young") the source cannot be read to state (``entities``).
+   "young") the source cannot be read to state (``entities``), and a first
+   rewrite that drops the source's condition, expectation or speaker
+   (``fidelity``); the judge is asked about what a closer rewrite still drops.
 4. An English claim with leftover Chinese characters gets one repair call;
-   what remains is translated by the glossary and CC-CEDICT word by word, and
-   only names nobody knows are romanized (the note "names romanized: ..." says
-   which).
+   what remains (one word at most per run of Chinese) is translated by the
+   glossary and CC-CEDICT's clean senses, and only proper names nobody knows
+   are romanized (the note "names romanized: ..." says which); a common word
+   with no clean sense rejects the claim (the closer rewrite, else dropped).
 """
 
 from __future__ import annotations
@@ -24,7 +27,7 @@ from typing import Protocol
 from newsdesk import config
 from newsdesk.errors import ModelError
 from newsdesk.model import Claim, Document, Verdict
-from newsdesk.summarize import entities, facts, prompts, words
+from newsdesk.summarize import entities, facts, fidelity, prompts, words
 from newsdesk.summarize.backends import LLM
 
 _HAN = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")
@@ -124,15 +127,16 @@ def passage(doc: Document, claim: Claim) -> str:
 def repair_language(llm: LLM, claim: Claim) -> Claim:
     """English words for Chinese the model left: one model attempt, then the dictionaries.
 
-    Pinyin the model wrote for a common word of the source ("Guai Mai" for 拐卖)
-    is replaced by its English first. Chinese left after the repair call is
-    translated word by word (glossary, CC-CEDICT's names and words); only a
-    name none of them knows is romanized, and the note names it.
+    Pinyin the model wrote for a common word of the source ("Guai Mai" for
+    拐卖) rejects the claim: the closer rewrite is given the word's English.
+    Chinese left after the repair call is translated (glossary, CC-CEDICT's
+    names and clean senses, one word at a time); only a proper name none of
+    them knows is romanized, and the note names it; anything else left in
+    Chinese rejects the claim too.
     """
     source = "\n".join(claim.evidence)
-    text = words.unromanize(claim.text, source)
-    if text != claim.text:
-        claim = replace(claim, text=text)
+    if left := words.pinyin_words(claim.text, source):
+        return _rejected(claim, PINYIN + ", ".join(f"{p} ({w})" for p, w in left))
     if not has_cjk(claim.text):
         return claim
     messages = [
@@ -143,14 +147,30 @@ def repair_language(llm: LLM, claim: Claim) -> Claim:
         fixed = str(llm.complete_json(messages, prompts.REPAIR_SCHEMA, max_tokens=160)["text"])
     except ModelError:
         fixed = claim.text
-    fixed = words.unromanize(fixed.strip(), source)
+    fixed = fixed.strip()
+    if words.pinyin_words(fixed, source):
+        fixed = claim.text
     if fixed and not has_cjk(fixed):
         return replace(claim, text=fixed)
-    text, romanized = words.translate_leftovers(fixed or claim.text, dict(prompts.glossary()))
+    text, romanized, untranslated = words.translate_leftovers(
+        fixed or claim.text, dict(prompts.glossary())
+    )
+    if untranslated:  # never a pasted definition nor a romanized common word: rewrite or drop
+        return _rejected(claim, UNTRANSLATED + ", ".join(untranslated))
     if not romanized:
         return replace(claim, text=text)
-    named = "names romanized: " + ", ".join(romanized)
+    named = ROMANIZED + ", ".join(romanized)
     return replace(claim, text=text, note="; ".join(n for n in (claim.note, named) if n))
+
+
+def _rejected(claim: Claim, why: str) -> Claim:
+    note = "; ".join(n for n in (claim.note, why) if n)
+    return replace(claim, note=note).with_verdict(Verdict.UNSUPPORTED)
+
+
+ROMANIZED = "names romanized: "
+UNTRANSLATED = "left in Chinese (no clean English sense, not a name): "
+PINYIN = "common words left in pinyin: "
 
 
 def exact_problems(source: str, claim: str) -> tuple[list[str], str]:
@@ -212,7 +232,7 @@ def _cut_word(claim: str) -> str:
     return last if last in _DANGLING else ""
 
 
-_FACT_NAMES = {"n": "number", "d": "date", "m": "month", "t": "time"}
+_FACT_NAMES = {"n": "number", "d": "date", "m": "month", "t": "time", "day": "day"}
 
 
 def _shown(value: float | str) -> str:
@@ -232,11 +252,27 @@ def judge_claim(judge: Judge | None, doc: Document, claim: Claim) -> Claim:
     source = "\n".join((doc.title, *(claim.evidence or (read,))))
     problems, negation = exact_problems(plain_numbers_source(source), claim.text)
     problems += trace_problems(source, claim.text)
+    focus = negation or fidelity_focus("\n".join(claim.evidence or (read,)), claim.text)
+    if focus and not negation and not claim.note.startswith(prompts.CLOSE_NOTE):
+        kind, _, word = focus.partition(" ")
+        problems.append(f"{prompts.FOCUS_NAMES[kind]} dropped ({word})")
     if problems:
         note = "; ".join(n for n in (claim.note, "exact check: " + ", ".join(problems)) if n)
         return replace(claim, note=note).with_verdict(Verdict.UNSUPPORTED)
-    ok = judge.supports(read, claim.text, negation)
+    ok = judge.supports(read, claim.text, focus)
     return claim.with_verdict(Verdict.SUPPORTED if ok else Verdict.UNSUPPORTED)
+
+
+def fidelity_focus(source_zh: str, claim_en: str) -> str:
+    """ "hedge 预计" or "said 认为": what of the source the claim dropped (``fidelity``), or "".
+
+    A first rewrite that drops a condition, expectation or speaker is
+    rejected, and the closer rewrite is asked to keep it; a closer rewrite
+    that still reads without it goes to the judge with a question naming it
+    (the word lists cannot know every English for it).
+    """
+    hedge, said = fidelity.dropped(source_zh, claim_en)
+    return f"hedge {hedge}" if hedge else f"said {said}" if said else ""
 
 
 def plain_numbers_source(text: str) -> str:
