@@ -86,7 +86,7 @@ def test_exact_checks_on_the_wmt21_tuning_pairs() -> None:
 
 @pytest.mark.slow
 def test_judge_on_the_first_wmt21_tuning_pairs(local: LocalLLM) -> None:
-    """8 pairs of each kind at the threshold in force (measured BA 0.963, negation 0.625)."""
+    """8 pairs of each kind at the threshold in force (measured BA 0.925, negation 0.875)."""
     from newsdesk.eval import crosslingual
 
     judge = LLMJudge(local)
@@ -94,7 +94,7 @@ def test_judge_on_the_first_wmt21_tuning_pairs(local: LocalLLM) -> None:
     assert figures["pairs"] == 48
     assert figures["balanced_accuracy"] >= 0.90
     assert figures["recall_number"] == figures["recall_date"] == figures["recall_name"] == 1.0
-    assert figures["recall_negation"] >= 0.5
+    assert figures["recall_negation"] >= 0.75
 
 
 @pytest.mark.slow
