@@ -315,7 +315,10 @@ def test_wmt_part_names_are_checked(tmp_path: Path) -> None:
 
 
 def test_committed_verdicts_are_well_formed() -> None:
-    """Claims read by eye against the human translations (eval/verdicts/)."""
+    """Claims read by eye against the human translations (eval/verdicts/).
+
+    "quote": a Chinese source sentence shown verbatim by a brief that fell back to extractive.
+    """
     import json
 
     folder = Path(__file__).resolve().parent.parent / "eval" / "verdicts"
@@ -324,7 +327,7 @@ def test_committed_verdicts_are_well_formed() -> None:
     for path in files:
         for line in path.read_text(encoding="utf-8").splitlines():
             row = json.loads(line)
-            assert row["verdict"] in ("correct", "wrong", "garbled"), path
+            assert row["verdict"] in ("correct", "wrong", "garbled", "quote"), path
             assert row["doc_id"].startswith("wmt21-zhen-")
             assert wmt.part_of(row["doc_id"]) in path.name  # tune verdicts in the tune file
             assert row["claim"]
@@ -459,3 +462,14 @@ def test_the_cached_model_asks_each_question_once(tmp_path: Path) -> None:
     assert again.yes_probability(asked) == 0.75
     assert again.complete_json(asked, {}, 11) == {"point": "ABC"}  # another limit: asked
     assert (fake.calls, again.hits, again.misses) == (3, 2, 1)
+
+
+def test_a_latin_letter_is_no_pinyin_syllable() -> None:
+    # "Kamov" read as ka-mo-v (V from CC-CEDICT's V领) made the Ka-52's maker a romanized
+    # name the source does not spell, and a human translation of 卡-52 was rejected.
+    from newsdesk.summarize import words
+
+    assert not words.is_pinyin("Kamov")
+    assert words.is_pinyin("Haodong")
+    assert words.names_not_in("俄武装直升机卡-52的升级版", "the Kamov Ka-52 upgrade") == []
+    assert words.names_not_in("杨浩东说", "Rong Haidong said") == ["Rong Haidong"]

@@ -39,6 +39,12 @@ ENGLISH_SYLLABLES = frozenset(
 )
 
 
+# The one-letter syllables of pinyin: a Latin letter in a CC-CEDICT entry (T恤, V领)
+# is no syllable, else "Kamov" (ka-mo-v) reads as pinyin and, as a name the
+# source does not spell, rejects "the Kamov Ka-52" for 卡-52.
+_LONE_VOWELS = frozenset({"a", "e", "o"})
+
+
 @lru_cache(maxsize=1)
 def cedict() -> tuple[tuple[str, str, str], ...]:
     """CC-CEDICT's entries as (simplified, pinyin, definitions joined by "/"), in file order."""
@@ -60,7 +66,7 @@ def _dictionary() -> tuple[dict[str, str], frozenset[str], frozenset[str]]:
         defs = joined.split("/")
         for s in pinyin.lower().split():
             s = re.sub(r"\d", "", s).replace("u:", "v")
-            if _SYLLABLE.match(s):
+            if _SYLLABLE.match(s) and (len(s) > 1 or s in _LONE_VOWELS):
                 syllables.add(s)
         plain = [d for d in defs if not _is_reference(d)]
         for d in plain:
