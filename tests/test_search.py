@@ -26,7 +26,7 @@ from newsdesk.search.concepts import _abbreviations
 from newsdesk.store import Store
 from newsdesk.text.segment import JiebaSegmenter, search_tokens
 from newsdesk.text.translate import NAME as TRANSLATOR
-from newsdesk.text.translate import find_names, translate
+from newsdesk.text.translate import find_names, plain_org_names, translate
 
 ROOT = Path(__file__).resolve().parent.parent
 DEMO = ROOT / "examples" / "demo"
@@ -313,6 +313,10 @@ def test_an_organization_is_searched_by_its_names_not_its_parts(
     assert exchange.words == ("港交所",)
     assert not any("香港" in c.words or "交易所" in c.words for c in concepts)
     assert not any(c.name for c in query_concepts(store, "大众消费升级")[0])  # 大众: a word too
+    # A name inside other words is none: 新浪 in 科技创新浪潮 (创新 + 浪潮), 格力 in 价格力度.
+    assert not any(c.name for c in query_concepts(store, "科技创新浪潮")[0])
+    assert not any(c.name for c in query_concepts(store, "价格力度加大")[0])
+    assert "仫佬" not in plain_org_names()  # an ethnic group, not a company group
     # No story spells 新浪微博 as one word (the segmenter splits it): its parts stay concepts.
     assert ("微博",) in [c.words for c in query_concepts(store, "新浪微博用户")[0]]
 
@@ -322,3 +326,6 @@ def test_a_compound_of_two_words_gets_its_usual_short_form() -> None:
     rail = next(g for g in groups if "高速铁路" in g)
     assert _abbreviations(rail) == ["高铁"]
     assert _abbreviations(["建设"]) == []
+    # A short form that is a word of another sense is no short form: 一一 is "one by one".
+    assert _abbreviations(["一带", "一路", "一带一路"]) == []
+    assert _abbreviations(["人民", "生活", "人民生活"]) == []

@@ -23,6 +23,7 @@ from newsdesk.text.translate import (
     model_available,
     org_aliases,
     plain_org_names,
+    sense_words,
 )
 
 # A short topic query (at most SHORT_HAN Han characters and SHORT_WORDS Latin
@@ -150,11 +151,12 @@ def query_concepts(
             for c in cached_translation(store, query):
                 english = [t for w in c.english for t in search_tokens(w, segmenter)]
                 translated.append((english, c))
-    groups = [] if translated else group_concepts(search_tokens(text, segmenter))
+    tokens = [] if translated else search_tokens(text, segmenter)
+    groups = group_concepts(tokens)
     topic = is_topic_query(query)
     named: set[str] = set()
     if topic and not translated:
-        groups, named = _name_concepts(text, groups, names, store)
+        groups, named = _name_concepts(text, tokens, groups, names, store)
         groups = [g + _abbreviations(g) for g in groups]
     candidates = {w for g in groups for w in g}
     candidates |= {w for e, c in translated for w in (*e, *c.chinese, *c.head)}
@@ -178,7 +180,7 @@ def query_concepts(
 
 
 def _name_concepts(
-    text: str, groups: list[list[str]], names: Sequence[str], store: Store
+    text: str, tokens: Sequence[str], groups: list[list[str]], names: Sequence[str], store: Store
 ) -> tuple[list[list[str]], set[str]]:
     """The query's organizations as concepts of their own: the name and its aliases.
 
@@ -191,10 +193,19 @@ def _name_concepts(
     story uses any of these forms.
     """
     known = plain_org_names() | set(names)
+    longest = max(map(len, known), default=2)
+    starts, ends = _boundaries(text, tokens)
     found: list[str] = []
     i = 0
     while i < len(text):
-        n = next((n for n in range(min(8, len(text) - i), 1, -1) if text[i : i + n] in known), 0)
+        n = next(
+            (
+                n
+                for n in range(min(longest, len(text) - i), 1, -1)
+                if text[i : i + n] in known and i in starts and i + n in ends
+            ),
+            0,
+        )
         if n:
             found.append(text[i : i + n])
         i += n or 1
@@ -211,20 +222,52 @@ def _name_concepts(
     return out, named
 
 
+def _boundaries(text: str, tokens: Sequence[str]) -> tuple[set[int], set[int]]:
+    """Where the segmenter's words of ``text`` start and end: a name must do both there.
+
+    So 新浪 is no name in 科技创新浪潮 (创新 + 浪潮), nor 格力 in 价格力度.
+    """
+    starts: set[int] = set()
+    ends: set[int] = set()
+    for t in set(tokens):
+        at = text.find(t)
+        while at >= 0:
+            starts.add(at)
+            ends.add(at + len(t))
+            at = text.find(t, at + 1)
+    return starts, ends
+
+
 def _abbreviations(group: list[str]) -> list[str]:
-    """A compound's usual short forms: the first character of each of its two words.
+    """A compound's usual short form: the first character of each of its two words.
 
     A translation writes the full form that news abbreviates (民用航空 for 民航,
     高速铁路 for 高铁); the short form joins the compound's alternatives, and
-    the index's frequencies (below) drop a form no story uses.
+    the index's frequencies (below) drop a form no story uses. A short form that
+    is a word of its own is kept only when its sense shares a word with the
+    sense of each part (高铁 "high speed rail": 高速 "high speed", 铁路
+    "railway"), so 一带一路 does not gain 一一 ("one by one"), nor 人民生活 人生.
     """
     whole = max(group, key=len)
     if len(whole) != 4:
         return []
     a, b = whole[:2], whole[2:]
-    if a in group and b in group:
-        return [a[0] + b[0]]
-    return []
+    if a not in group or b not in group:
+        return []
+    short = a[0] + b[0]
+    senses = sense_words()
+    if short in senses and not all(_share(senses[short], senses.get(p, set())) for p in (a, b)):
+        return []
+    return [short]
+
+
+def _share(words: set[str], other: set[str]) -> bool:
+    """Whether two sets of gloss words share one, a word's stem included (rail, railway)."""
+    return any(
+        w == o or (min(len(w), len(o)) >= 4 and (w.startswith(o) or o.startswith(w)))
+        for w in words
+        for o in other
+    )
 
 
 def _most_indexed(words: Sequence[str], df: dict[str, int]) -> list[str]:

@@ -124,6 +124,8 @@ _ORG = re.compile(
     r"search engine|portal|website|platform|insurer|operator)\b",
     re.IGNORECASE,
 )
+# "group" of an ethnic group or a Lie group names no organization (仫佬, 李群).
+_NOT_ORG = re.compile(r"\bethnic group|\blie group|\bgroup of\b", re.IGNORECASE)
 # Headwords for a people, a nationality or a language (中国籍, 美国人, 汉语): "Chinese" in
 # "Chinese liquor" is an adjective, not a name.
 _NOT_NAME = ("人", "籍", "语", "文", "族", "话")
@@ -157,7 +159,7 @@ def names_table() -> dict[str, tuple[tuple[str, ...], bool]]:
             aliases.append((word, see.group(1)))
         if not pinyin[:1].isupper() or word.endswith(_NOT_NAME):
             continue
-        if _ORG.search(body):
+        if _ORG.search(body) and not _NOT_ORG.search(body):
             org.add(word)
         for gloss in body.split("/"):
             capitalized = gloss[:1].isupper() and not gloss.startswith("CL:")
@@ -178,6 +180,19 @@ def names_table() -> dict[str, tuple[tuple[str, ...], bool]]:
 def org_headwords() -> frozenset[str]:
     """The Chinese headwords that name an organization (华为, 格力, 腾讯控股有限公司...)."""
     return frozenset(w for words, org in names_table().values() if org for w in words)
+
+
+@lru_cache(maxsize=1)
+def sense_words() -> dict[str, set[str]]:
+    """Headword -> the content words of all its CC-CEDICT senses (高铁 -> high, speed, rail)."""
+    out: dict[str, set[str]] = defaultdict(set)
+    for word, _, body in cedict_entries():
+        out[word].update(
+            w
+            for w in _WORDS.findall(_PAREN.sub(" ", body.lower()))
+            if len(w) >= 3 and w not in STOPWORDS
+        )
+    return dict(out)
 
 
 @lru_cache(maxsize=1)
