@@ -15,6 +15,9 @@ def test_conditions_and_expectations_in_chinese_and_english() -> None:
     assert zh_hedged("台风预计今晚登陆。") == "预计"
     assert zh_hedged("如浙江省检察院办理的案件") == ""  # 如: "for example"
     assert zh_hedged("若干企业停产。") == ""  # 若干: "several"
+    # Hedge words inside other words: 虚拟 (virtual), 主要是 (mainly), 三万一千 (31,000).
+    assert zh_hedged("虚拟现实和模拟试验主要是为了三万一千名学生。") == ""
+    assert zh_hedged("公司拟收购该厂，万一失败则退出。") == "拟"
     assert en_hedged("If it worsens, stricter measures would follow.") == "If"
     assert en_hedged("The typhoon is expected to make landfall.") == "expected"
     assert en_hedged("The typhoon made landfall.") == ""
@@ -27,6 +30,7 @@ def test_speakers_in_chinese_and_english() -> None:
     assert zh_attributed("俄武装直升机（下称武直）卡-52升级。") == ""  # 下称: "hereinafter"
     assert zh_attributed("拥有“塞上江南”美称的宁夏") == ""  # 美称: a fond name
     assert zh_attributed("据新华社报道，会议举行。").startswith("据")
+    assert zh_attributed("虽说如此，该企业称霸市场，在他看来很难。") == ""  # no speaker
     assert en_attributed("Experts believe Vietnam contributed.") == "believe"
     assert en_attributed("Vietnam made significant contributions.") == ""
 

@@ -325,7 +325,7 @@ def _ask_point(llm: LLM, language: str, request: str, schema: dict[str, object])
     return answer
 
 
-RETRIED = "rewritten closely after the judge's first NO"
+RETRIED = prompts.CLOSE_NOTE + " after the judge's first NO"  # verify.py reads the prefix
 
 
 def _second_attempt(claim: Claim, opts: SummaryOptions, llm: LLM) -> Claim | None:

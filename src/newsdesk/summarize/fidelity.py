@@ -21,8 +21,10 @@ import re
 # it opens a clause (not 若干 "several"); 如 alone is "such as" or "like" far more
 # often than "if" (read on the WMT21 tuning part), so only 如果, 假如 count.
 _ZH_HEDGE = re.compile(
-    r"如果|假如|假若|倘若|要是|万一|一旦|除非|只要|(?:^|[，,；;：:])\s*若(?![干])|"
-    r"预计|预期|预测|预估|估计|有望|拟(?!定|人)|计划|打算|可能|或将|或许|也许|恐将|将要|即将|将会|"
+    r"如果|假如|假若|倘若|(?<![主需重只])要是|(?<![一二三四五六七八九十百千\d])万一(?![千百十\d])|"
+    r"一旦|除非|只要|(?:^|[，,；;：:])\s*若(?![干])|"
+    r"预计|预期|预测|预估|估计|有望|(?<![虚模比草])拟(?!定|人)|计划|打算|可能|或将|或许|也许|恐将|"
+    r"将要|即将|将会|"
     r"有待|力争"
 )
 _EN_HEDGE = re.compile(
@@ -38,10 +40,10 @@ _EN_HEDGE = re.compile(
 # not inside words where they say nothing of a speaker (说明, 小说, 也就是说, 对...来说,
 # 称为, 名称, 堪称 ...); not 据了解 or 据悉 ("it is learned": no speaker) nor 数据.
 _ZH_ATTRIBUTION = re.compile(
-    r"认为|表示|指出|强调|(?<![名号堪简对职昵俗统通宣美著并合下])称(?![为之号作赞呼职])|"
-    r"(?<![小传学游解是来如以话般再听])说(?![明服法])|"
+    r"认为|表示|指出|强调|(?<![名号堪简对职昵俗统通宣美著并合下])称(?![为之号作赞呼职霸重心])|"
+    r"(?<![小传学游解是来如以话般再听虽])说(?![明服法])|"
     r"(?<!数)据[^，。；,]{1,20}?(?:报道|消息|介绍|统计|透露)|"
-    r"透露|坦言|直言|告诉|呼吁|声明|宣布|相信|看来"
+    r"透露|坦言|直言|告诉|呼吁|声明|宣布|相信"
 )
 _EN_ATTRIBUTION = re.compile(
     r"\b(?:say|says|said|saying|told|tell|tells|believ\w*|think\w*|thought|according|"
