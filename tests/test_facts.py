@@ -473,3 +473,9 @@ def test_a_latin_letter_is_no_pinyin_syllable() -> None:
     assert words.is_pinyin("Haodong")
     assert words.names_not_in("俄武装直升机卡-52的升级版", "the Kamov Ka-52 upgrade") == []
     assert words.names_not_in("杨浩东说", "Rong Haidong said") == ["Rong Haidong"]
+
+
+def test_an_ordinal_the_source_states_as_a_number_is_no_date() -> None:
+    assert check("第二季度销量增长。", "Sales grew by the 2nd quarter.").missing == ()
+    assert check("7月25日，羚羊迁徙。", "On 7/26, antelopes migrated.").missing == (("d", "7-26"),)
+    assert check("下午4点开会。", "It met at four o’clock in the afternoon.").missing == ()

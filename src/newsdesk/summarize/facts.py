@@ -68,7 +68,7 @@ _EN_DATE = re.compile(
 # Clock times: "7:25 PM", "4 p.m." against 下午4点, 16时30分 (hours as 0-23).
 _EN_TIME = re.compile(
     r"\b(\d{1,2})(?::\s?(\d{2}))?\s*(a\.?m\.?|p\.?m\.?)(?![a-z])|\b(\d{1,2}):\s?(\d{2})\b|"
-    r"\b(\d{1,2}|\w+) o'clock(?: in the (morning|afternoon|evening))?",
+    r"\b(\d{1,2}|\w+) o['’]clock(?: in the (morning|afternoon|evening))?",
     re.IGNORECASE,
 )
 _ZH_TIME = re.compile(
@@ -295,7 +295,22 @@ def unmatched(claim_facts: set[Fact], source_facts: set[Fact]) -> list[Fact]:
             f[0] == "day"
             and any(s[0] == "d" and str(s[1]).endswith(f"-{f[1]}") for s in source_facts)
         )
+        and not _as_numbers(f, source_facts)
     ]
+
+
+def _as_numbers(fact: Fact, source_facts: set[Fact]) -> bool:
+    """A day the source states as a plain number: "by the 2nd quarter" for 第二季度.
+
+    Dates stay dates: "the 12th of December" for 12月10日 is no day 12 of a 12.
+    """
+    if fact[0] != "day":
+        return False
+    try:
+        day = float(fact[1])
+    except ValueError:
+        return False
+    return any(s[0] == "n" and _same(day, s[1]) for s in source_facts)
 
 
 # --- negation -------------------------------------------------------------------
