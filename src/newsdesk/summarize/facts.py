@@ -161,8 +161,7 @@ def zh_facts(text: str) -> set[Fact]:
             if month is not None and 1 <= month <= 12:
                 facts.add(("m", str(int(month))))
         month = _value(m.group(1))
-        if month is not None and 1 <= month <= 12:
-            facts.add(("m", str(int(month))))
+        if month is not None and 1 <= month <= 12:  # its month was added above: now its day
             day = _value(m.group(2)) if m.group(2) else None
             if day is not None and 1 <= day <= 31:
                 facts.add(("d", f"{int(month)}-{int(day)}"))

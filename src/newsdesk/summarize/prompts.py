@@ -214,7 +214,11 @@ JUDGE_ONE_WORD = " Answer YES or NO."
 
 
 def judge_request(passage: str, claim: str, focus: str = "") -> str:
-    """Ask whether a passage supports a claim (``focus``: a negation on one side only)."""
+    """Ask whether a passage supports a claim.
+
+    ``focus`` names what to check: a negation on one side only, or a condition,
+    hedge or speaker of the source the claim dropped (``verify.fidelity_focus``).
+    """
     return (
         f"Passage: {plain_numbers(passage)}\n\nClaim: {claim}\n\n"
         + _focus(focus)

@@ -12,10 +12,11 @@
    rewrite that drops the source's condition, expectation or speaker
    (``fidelity``); the judge is asked about what a closer rewrite still drops.
 4. An English claim with leftover Chinese characters gets one repair call;
-   what remains (one word at most per run of Chinese) is translated by the
-   glossary and CC-CEDICT's clean senses, and only proper names nobody knows
-   are romanized (the note "names romanized: ..." says which); a common word
-   with no clean sense rejects the claim (the closer rewrite, else dropped).
+   in what remains only proper names are filled in (the glossary's or
+   CC-CEDICT's English) or, where nobody knows them, romanized (the note
+   "names romanized: ..." says which); a common word left in Chinese or in the
+   model's own pinyin rejects the claim (the closer rewrite, which is given
+   the word's senses, else dropped).
 """
 
 from __future__ import annotations
@@ -40,7 +41,8 @@ class Judge(Protocol):
     """Decides whether a passage supports a claim (pluggable)."""
 
     def supports(self, passage: str, claim: str, focus: str = "") -> bool:
-        """True when the passage states the claim (``focus``: a one-sided negation)."""
+        """True when the passage states the claim (``focus``: what to check, see
+        ``prompts.judge_request``)."""
         ...
 
 
@@ -129,10 +131,9 @@ def repair_language(llm: LLM, claim: Claim) -> Claim:
 
     Pinyin the model wrote for a common word of the source ("Guai Mai" for
     拐卖) rejects the claim: the closer rewrite is given the word's English.
-    Chinese left after the repair call is translated (glossary, CC-CEDICT's
-    names and clean senses, one word at a time); only a proper name none of
-    them knows is romanized, and the note names it; anything else left in
-    Chinese rejects the claim too.
+    Chinese left after the repair call: a proper name takes the glossary's or
+    CC-CEDICT's English, or is romanized where none knows it, and the note
+    names it; a common word left in Chinese rejects the claim too.
     """
     source = "\n".join(claim.evidence)
     if left := words.pinyin_words(claim.text, source):
