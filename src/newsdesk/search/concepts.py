@@ -12,6 +12,7 @@ import math
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 
 from newsdesk import config
 from newsdesk.search.translation import cached_model_translation, cached_translation
@@ -192,8 +193,8 @@ def _name_concepts(
     of three or more characters (中国移动); the groups inside it go, unless no
     story uses any of these forms.
     """
-    known = plain_org_names() | set(names)
-    longest = max(map(len, known), default=2)
+    orgs, given = plain_org_names(), set(names)
+    longest = max([_longest_org(), *map(len, given)])
     starts, ends = _boundaries(text, tokens)
     found: list[str] = []
     i = 0
@@ -202,7 +203,9 @@ def _name_concepts(
             (
                 n
                 for n in range(min(longest, len(text) - i), 1, -1)
-                if text[i : i + n] in known and i in starts and i + n in ends
+                if i in starts
+                and i + n in ends
+                and (text[i : i + n] in orgs or text[i : i + n] in given)
             ),
             0,
         )
@@ -220,6 +223,11 @@ def _name_concepts(
         out = [g for g in out if not all(w in name for w in g)] + [words]
         named.update(words)
     return out, named
+
+
+@lru_cache(maxsize=1)
+def _longest_org() -> int:
+    return max(map(len, plain_org_names()), default=2)
 
 
 def _boundaries(text: str, tokens: Sequence[str]) -> tuple[set[int], set[int]]:

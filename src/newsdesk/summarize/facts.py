@@ -290,26 +290,19 @@ def unmatched(claim_facts: set[Fact], source_facts: set[Fact]) -> list[Fact]:
         for f in sorted(claim_facts, key=str)
         if not any(f[0] == s[0] and _same(f[1], s[1]) for s in source_facts)
         and not (f[0] == "d" and ("day", str(f[1]).split("-")[1]) in source_facts)
-        and not (
-            f[0] == "day"
-            and any(s[0] == "d" and str(s[1]).endswith(f"-{f[1]}") for s in source_facts)
-        )
-        and not _as_numbers(f, source_facts)
+        and not (f[0] == "day" and _day_stated(str(f[1]), source_facts))
     ]
 
 
-def _as_numbers(fact: Fact, source_facts: set[Fact]) -> bool:
-    """A day the source states as a plain number: "by the 2nd quarter" for 第二季度.
+def _day_stated(day: str, source_facts: set[Fact]) -> bool:
+    """Whether the source states an English claim's day ("on the 25th"): as a date's day
+    (7月25日), or as a plain number ("by the 2nd quarter" for 第二季度).
 
     Dates stay dates: "the 12th of December" for 12月10日 is no day 12 of a 12.
     """
-    if fact[0] != "day":
-        return False
-    try:
-        day = float(fact[1])
-    except ValueError:
-        return False
-    return any(s[0] == "n" and _same(day, s[1]) for s in source_facts)
+    if any(s[0] == "d" and str(s[1]).endswith(f"-{day}") for s in source_facts):
+        return True
+    return day.isdigit() and any(s[0] == "n" and _same(float(day), s[1]) for s in source_facts)
 
 
 # --- negation -------------------------------------------------------------------

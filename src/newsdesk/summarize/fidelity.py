@@ -9,7 +9,7 @@ of saying or thinking (认为, 表示, 指出, 据...报道); and its English ha
 of a short set of words (if, would, expected, may, plans ...; says,
 believes, according to ...). A source with the Chinese word and a claim
 without any English one is the kind of change the judge lets through; the
-question to the judge then names it (``prompts.FIDELITY_FOCUS``).
+question to the judge then names it (``prompts.DROPPED``).
 """
 
 from __future__ import annotations

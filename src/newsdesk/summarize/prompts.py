@@ -9,6 +9,7 @@ import re
 from functools import lru_cache
 from importlib.resources import files
 from pathlib import Path
+from typing import NamedTuple
 
 from newsdesk import config
 from newsdesk.summarize import words
@@ -161,8 +162,8 @@ def close_request(
     """
     target = LANGUAGES.get(language, language)
     plain = plain_numbers(sentence)
-    kind, _, word = focus.partition(" ")
-    keep = KEEP.get(kind, "").format(word=word)
+    dropped = fidelity_kind(focus)
+    keep = dropped[0].keep.format(word=dropped[1]) if dropped else ""
     return (
         _sentence(plain, language, extra)
         + f'Return JSON: "point", a close {target} rendering of the sentence, clause by clause: '
@@ -173,12 +174,39 @@ def close_request(
 
 # The note of a closer rewrite begins so (brief.RETRIED): what it still drops goes to the judge.
 CLOSE_NOTE = "rewritten closely"
-FOCUS_NAMES = {"hedge": "condition or expectation", "said": "speaker"}
-KEEP = {
-    "hedge": " Keep its condition or expectation ({word}): write if, may, would, expected "
-    "or plans; do not state it as a fact.",
-    "said": " Keep who says or thinks it ({word}): write says, said, believes or according to.",
+
+
+class Dropped(NamedTuple):
+    """A kind of source fidelity a claim can drop (``verify.fidelity_focus``) and its words."""
+
+    name: str  # in the exact check's note: "speaker dropped (认为)"
+    keep: str  # added to the closer rewrite's request
+    ask: str  # the judge's question line, for a closer rewrite that still drops it
+
+
+# The 1.5B judge reads "if it worsens" and "it worsens" alike unless the question names it.
+DROPPED = {
+    "hedge": Dropped(
+        "condition or expectation",
+        " Keep its condition or expectation ({word}): write if, may, would, expected "
+        "or plans; do not state it as a fact.",
+        "The passage states a condition, plan or expectation ({word}), not a fact. "
+        "Check that the claim keeps it (if, may, would, expected, plans) and does not say it "
+        "happened.\n",
+    ),
+    "said": Dropped(
+        "speaker",
+        " Keep who says or thinks it ({word}): write says, said, believes or according to.",
+        "The passage says who states or believes this ({word}). Check that the claim "
+        "keeps the speaker (says, believes, according to) and does not state it as a fact.\n",
+    ),
 }
+
+
+def fidelity_kind(focus: str) -> tuple[Dropped, str] | None:
+    """The kind and the source's word of a fidelity focus ("said 认为"), or None (a negation)."""
+    kind, _, word = focus.partition(" ")
+    return (DROPPED[kind], word) if kind in DROPPED else None
 
 
 def core_request(title: str, sentence: str, language: str) -> str:
@@ -228,10 +256,10 @@ def judge_request(passage: str, claim: str, focus: str = "") -> str:
 
 def _focus(focus: str) -> str:
     """The question's line naming what to check: a negation, a hedge or a speaker."""
-    kind, _, word = focus.partition(" ")
     if focus in NEGATION_FOCUS:
         return NEGATION_FOCUS[focus]
-    return FIDELITY_FOCUS[kind].format(word=word) if kind in FIDELITY_FOCUS else ""
+    dropped = fidelity_kind(focus)
+    return dropped[0].ask.format(word=dropped[1]) if dropped else ""
 
 
 # Asked when the exact check finds a negation on one side only: the question
@@ -241,18 +269,6 @@ NEGATION_FOCUS = {
     "Check that the passage says the same negative thing.\n",
     "source only": "The passage contains a negation (不, 没, 未, 无, 非). "
     "Check that the claim keeps its meaning and does not turn it into the opposite.\n",
-}
-
-
-# Asked when a closer rewrite still reads without the source's condition or
-# speaker (verify.fidelity_focus): the 1.5B judge reads "if it worsens" and "it
-# worsens" alike unless the question names the difference.
-FIDELITY_FOCUS = {
-    "hedge": "The passage states a condition, plan or expectation ({word}), not a fact. "
-    "Check that the claim keeps it (if, may, would, expected, plans) and does not say it "
-    "happened.\n",
-    "said": "The passage says who states or believes this ({word}). Check that the claim "
-    "keeps the speaker (says, believes, according to) and does not state it as a fact.\n",
 }
 
 

@@ -254,9 +254,9 @@ def judge_claim(judge: Judge | None, doc: Document, claim: Claim) -> Claim:
     problems, negation = exact_problems(plain_numbers_source(source), claim.text)
     problems += trace_problems(source, claim.text)
     focus = negation or fidelity_focus("\n".join(claim.evidence or (read,)), claim.text)
-    if focus and not negation and not claim.note.startswith(prompts.CLOSE_NOTE):
-        kind, _, word = focus.partition(" ")
-        problems.append(f"{prompts.FOCUS_NAMES[kind]} dropped ({word})")
+    dropped = prompts.fidelity_kind(focus) if not negation else None
+    if dropped and not claim.note.startswith(prompts.CLOSE_NOTE):
+        problems.append(f"{dropped[0].name} dropped ({dropped[1]})")
     if problems:
         note = "; ".join(n for n in (claim.note, "exact check: " + ", ".join(problems)) if n)
         return replace(claim, note=note).with_verdict(Verdict.UNSUPPORTED)

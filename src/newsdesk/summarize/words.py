@@ -492,4 +492,5 @@ def leftover_terms(text: str, source_zh: str) -> tuple[tuple[str, str], ...]:
     found += [
         w for run in _HAN_RUN.findall(text) for w in cut(run) if is_common(w) and w in source_zh
     ]
-    return tuple((w, senses(w)) for w in dict.fromkeys(found) if senses(w))
+    listed = ((w, senses(w)) for w in dict.fromkeys(found))
+    return tuple((w, english) for w, english in listed if english)
