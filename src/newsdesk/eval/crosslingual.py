@@ -216,3 +216,64 @@ def save(scored: list[Scored], path: Path) -> None:
         for pair, problem, p in scored:
             row = {"doc_id": pair.doc_id, "kind": pair.kind, "problem": problem, "p_yes": p}
             f.write(json.dumps(row, ensure_ascii=False) + "\n")
+
+
+@dataclass(frozen=True, slots=True)
+class Rejection:
+    """A problem the exact checks found in a pair (a human translation: a false rejection)."""
+
+    doc_id: str
+    segment: int
+    ref: str  # "A" or "B"
+    kind: str  # "negation claim only", "negation source only", "number", "date", "name"
+    problem: str
+    source: str
+    claim: str
+
+
+def _kinds(problem: str) -> str:
+    if problem.startswith("negation"):
+        return "negation " + problem.split("(")[1].rstrip(")")
+    if problem.startswith("number"):
+        return "number"
+    if problem.startswith("name"):
+        return "name"
+    return "date"  # date, month, day of the month, time
+
+
+def exact_rejections(docs: Iterable[WmtDoc]) -> tuple[int, list[Rejection]]:
+    """Every segment's two human translations against its own Chinese: (pairs, problems).
+
+    A faithful translation states what its source does, so each problem found
+    here is a false rejection by the exact checks (``exact_problems``).
+    """
+    pairs, out = 0, []
+    for d in docs:
+        for k, zh in enumerate(d.zh):
+            for label, ref in zip("AB", d.refs[k], strict=True):
+                if not ref.strip():
+                    continue
+                pairs += 1
+                problems, _negation = exact_problems(zh, ref)
+                out += [Rejection(d.doc_id, k, label, _kinds(p), p, zh, ref) for p in problems]
+    return pairs, out
+
+
+def negation_catches(docs: Iterable[WmtDoc]) -> tuple[int, int, int]:
+    """(changed, caught, caught by negation): every translation with its negation put in or
+    taken out (``_negation``, both references, segments of ``build``'s size), and how many
+    the exact checks reject, and reject for a one-sided negation."""
+    changed = caught = by_negation = 0
+    for d in docs:
+        for k, zh in enumerate(d.zh):
+            for ref in d.refs[k]:
+                if len(zh) < MIN_CHARS or len(ref.split()) < MIN_WORDS:
+                    continue
+                text = _negation(ref)
+                if not text or text == ref:
+                    continue
+                changed += 1
+                problems, negation = exact_problems(zh, text)
+                caught += bool(problems)
+                by_negation += bool(negation)
+    return changed, caught, by_negation

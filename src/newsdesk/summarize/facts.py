@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 
 Fact = tuple[str, float | str]  # ("n", 52000.0), ("d", "12-10"), ("m", "12"), ("t", "16:00")
 
@@ -89,6 +90,8 @@ _SCALE["bn"] = 1e9
 # "7/25" in English: a month and a day (not a fraction "1/3 of").
 _EN_SLASH_DATE = re.compile(r"(?<![\d/.])(\d{1,2})/(\d{1,2})(?![\d/]|\s+of\b)")
 _GLUED_SCALE = re.compile(r"(\d)(bn|billion|million|trillion)\b", re.IGNORECASE)
+# A unit glued to its figure: 18.9km, 820,000kw, 500kg (not "5m": metres or millions).
+_GLUED_UNIT = re.compile(r"(\d)(km|kg|kw|kwh|mw|gw|cm|mm|ha|mu|sqm)\b", re.IGNORECASE)
 # A figure glued to what comes before it: RMB3.45 billion, No.3, approx.15%.
 _GLUED_BEFORE = re.compile(r"\b(RMB|CNY|USD|HKD|HK\$|US\$|NT\$|[A-Za-z]+\.)(?=\d)")
 _EN_NUMBER = re.compile(
@@ -242,7 +245,8 @@ def en_facts(text: str) -> set[Fact]:
         facts.add(("d", f"{month}-{day}"))
         return " "
 
-    text = _GLUED_BEFORE.sub(r"\1 ", _GLUED_SCALE.sub(r"\1 \2", text))
+    text = _GLUED_SCALE.sub(r"\1 \2", _GLUED_UNIT.sub(r"\1 \2", text))
+    text = _GLUED_BEFORE.sub(r"\1 ", text)
     rest = _EN_DATE.sub(date, _EN_TIME.sub(clock, text))
     facts |= {("day", str(int(d))) for d in _EN_DAY.findall(rest)}
     rest = _EN_DAY.sub(" ", rest)
@@ -378,8 +382,8 @@ _ZH_NEGATION = re.compile(r"[不没未无非别勿莫否]")
 _EN_NEGATION = re.compile(
     r"\b(not|no|never|none|nor|neither|nobody|nothing|cannot|without|unable|refused?|"
     r"prohibit\w*|ban(?:s|ned)?|forbid\w*|lack\w*|fail\w*)\b|n't\b|"
-    r"\bnon-?\w+|\bun(?!der|i|til|less|ion|cle|employ|leash|veil|fold|cover)\w{3,}|\bir(?:re|ra)\w+|\bimp(?:oss|rop)\w+|"
-    r"\bin(?:sufficient|adequate|complete|effective|capable|valid|correct)\w*|"
+    r"\bnon-?\w+|\bun(?!der|i|til|less|ion|cle(?!ar)|employ|leash|veil|fold|cover)\w{3,}|\bir(?:re|ra)\w+|\bimp(?:oss|rop)\w+|"
+    r"\bin(?:sufficient|adequate|complete|effective|capable|valid|correct|formal)\w*|"
     r"\b(?!un)\w+less\b|\ba(?:symptomatic|typical)\b",
     re.IGNORECASE,
 )
@@ -395,15 +399,96 @@ _EN_NOT_NEGATION = re.compile(
 
 def zh_negated(text: str) -> bool:
     """Whether a Chinese sentence states a negation (不, 没, 未, 无 ... outside fixed words)."""
-    for word in _ZH_NOT_NEGATION:
+    for word in (*_ZH_NOT_NEGATION, *_mo_words()):
         text = text.replace(word, "")
     return _ZH_NEGATION.search(text) is not None
 
 
+@lru_cache(maxsize=1)
+def _mo_words() -> tuple[str, ...]:
+    """CC-CEDICT's words with 没 read mò, "sink" (吞没 "engulf", 隐没 "vanish"): no negation.
+
+    Left out: those with another negation character, and 没奈何 "helpless".
+    """
+    from newsdesk.summarize.words import cedict
+
+    out = set()
+    for simplified, pinyin, _defs in cedict():
+        syllables = pinyin.lower().split()
+        if len(simplified) < 2 or len(syllables) != len(simplified) or simplified == "没奈何":
+            continue
+        rest = simplified.replace("没", "")
+        if any(
+            c == "没" and syllables[i].startswith("mo4") for i, c in enumerate(simplified)
+        ) and not _ZH_NEGATION.search(rest):
+            out.add(simplified)
+    return tuple(sorted(out, key=len, reverse=True))
+
+
+def _en_text(text: str) -> str:
+    return _NOT_LESS.sub(" ", _EN_NOT_NEGATION.sub(" ", text.replace("’", "'")))
+
+
 def en_negated(text: str) -> bool:
     """Whether an English sentence states a negation (not, no, never, n't, without ...)."""
-    text = _NOT_LESS.sub(" ", _EN_NOT_NEGATION.sub(" ", text.replace("’", "'")))
-    return _EN_NEGATION.search(text) is not None
+    return _EN_NEGATION.search(_en_text(text)) is not None
+
+
+# The negations of grammar: never an English word for a Chinese word without one.
+_EN_FUNCTION_NEGATION = frozenset(
+    ("not", "no", "never", "none", "nor", "neither", "nobody", "nothing", "cannot", "without")
+) | {"n't"}
+
+
+def _stem(word: str) -> str:
+    """A crude stem for matching a claim's word to CC-CEDICT's (lacks, lacking -> lack)."""
+    word = word.lower()
+    for suffix in ("ing", "ed", "ure", "es", "ly", "s", "e"):
+        if word.endswith(suffix) and len(word) - len(suffix) >= 4:
+            return word[: -len(suffix)]
+    return word
+
+
+@lru_cache(maxsize=1)
+def _negative_senses() -> dict[str, tuple[str, ...]]:
+    """English words negative in form (lack, fail, unexpected, irresistible) -> the Chinese
+    words CC-CEDICT gives them for (缺乏, 失败, 意想不到, 大势所趋), by stem."""
+    from newsdesk.summarize.words import cedict
+
+    index: dict[str, set[str]] = {}
+    for simplified, pinyin, defs in cedict():
+        if pinyin[:1].isupper() or not re.search(r"[\u4e00-\u9fff]", simplified):
+            continue  # proper names
+        for m in _EN_NEGATION.finditer(_en_text(re.sub(r"\(.*?\)|\[.*?\]", " ", defs))):
+            word = m.group(0).lower()
+            if word not in _EN_FUNCTION_NEGATION:
+                index.setdefault(_stem(word), set()).add(simplified)
+    return {k: tuple(sorted(v, key=len, reverse=True)) for k, v in index.items()}
+
+
+def _licensed(source_zh: str, claim_en: str) -> tuple[str, str]:
+    """Source and claim without the negative words that translate each other.
+
+    An English word negative in form that CC-CEDICT gives for a word of the
+    source ("lacks" for 缺乏, "failure" for 失败, "unexpected" for 意想不到) is
+    that word's translation, not a negation the claim added: both are taken
+    out before the negation test. "not", "no", "never" and the like are never
+    taken out, so a negation put into a translation is still found.
+    """
+    senses = _negative_senses()
+    text = _en_text(claim_en)
+    kept = []
+    last = 0
+    for m in _EN_NEGATION.finditer(text):
+        word = m.group(0).lower()
+        if word in _EN_FUNCTION_NEGATION:
+            continue
+        found = next((w for w in senses.get(_stem(word), ()) if w in source_zh), None)
+        if found is not None:
+            kept.append(text[last : m.start()])
+            last = m.end()
+            source_zh = source_zh.replace(found, " ")
+    return source_zh, "".join(kept) + text[last:]
 
 
 @dataclass(frozen=True, slots=True)
@@ -423,5 +508,7 @@ def check(source_zh: str, claim_en: str) -> Check:
     """The exact checks of an English claim against its Chinese source sentences."""
     missing = unmatched(en_facts(claim_en), zh_facts(source_zh))
     src, clm = zh_negated(source_zh), en_negated(claim_en)
+    if clm and not src:  # "lacks" for 缺乏: the claim's negation may be the source's word
+        clm = en_negated(_licensed(source_zh, claim_en)[1])
     negation = "" if src == clm else ("claim only" if clm else "source only")
     return Check(tuple(missing), negation)

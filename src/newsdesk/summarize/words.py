@@ -267,8 +267,10 @@ def _spelled(words: list[str], spelled: str, english_names: str) -> bool:
         for j in range(i):
             group = words[j:i]
             joined = "".join(group).lower().replace("v", "u")
+            # a given name before the surname, in Western order (Yibo Wang for 王艺博)
+            turned = "".join(group[-1:] + group[:-1]).lower().replace("v", "u")
             if ok[j] and (
-                (_syllable_count(joined) >= 2 and joined in spelled)
+                (_syllable_count(joined) >= 2 and (joined in spelled or turned in spelled))
                 or " ".join(group).lower() in english_names
             ):
                 ok[i] = True
