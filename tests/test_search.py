@@ -329,3 +329,40 @@ def test_a_compound_of_two_words_gets_its_usual_short_form() -> None:
     # A short form that is a word of another sense is no short form: 一一 is "one by one".
     assert _abbreviations(["一带", "一路", "一带一路"]) == []
     assert _abbreviations(["人民", "生活", "人民生活"]) == []
+
+
+def test_a_compound_gets_the_short_forms_the_dictionary_gives_it() -> None:
+    # CC-CEDICT's "abbr. for": 央行 for 中央银行, 个税 for 个人所得税.
+    assert "央行" in _abbreviations(["中央", "银行", "中央银行"])
+    assert "个税" in _abbreviations(["个人", "所得税", "个人所得税"])
+    # A headword of the compound's characters with the same sense: 通胀 is 通货膨胀 ("inflation").
+    assert "通胀" in _abbreviations(["通货", "膨胀", "通货膨胀"])
+    # ... but not one with another sense or more of it: 中行 is the Bank of China,
+    # 房产 is "real estate, property" (a house), not just 房地产 "real estate".
+    assert "中行" not in _abbreviations(["中央", "银行", "中央银行"])
+    assert _abbreviations(["房地产"]) == []
+
+
+def test_regulators_and_a_names_abbreviation_are_organizations() -> None:
+    # 证监会: "China Securities Regulatory Commission", a name in any Chinese query.
+    assert "证监会" in plain_org_names()
+    # 联通 is "China United Telecommunications Corporation ... abbr. for 中国联通": the
+    # two are one organization, so "China Unicom" finds both forms.
+    (unicom,) = find_names("China Unicom broadband users")
+    assert unicom.org
+    assert {"中国联通", "联通"} <= set(unicom.chinese)
+
+
+def test_english_the_model_left_untranslated_is_put_in_chinese(
+    store: Store, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    _store_with(store, tmp_path, ["乡村振兴战略实施", "农村公路建设", "乡村旅游发展"])
+    search_module = importlib.import_module("newsdesk.search.translation")
+    monkeypatch.setattr(search_module, "model_translate", lambda q: "农村 revitalization战略")
+    concepts_module = importlib.import_module("newsdesk.search.concepts")
+    monkeypatch.setattr(concepts_module, "model_available", lambda: True)
+    monkeypatch.setenv("NEWSDESK_QUERY_TRANSLATOR", "auto")
+    concepts, _, _, translation = query_concepts(store, "rural revitalization strategy")
+    assert translation == "农村 振兴战略"  # "revitalization" -> revitalize -> 振兴
+    assert any("振兴" in c.words for c in concepts)
+    assert not any("revitalization" in c.words for c in concepts)

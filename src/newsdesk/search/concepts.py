@@ -8,6 +8,7 @@ An English query is translated first (``search.translation``).
 
 from __future__ import annotations
 
+import itertools
 import math
 import re
 from collections.abc import Sequence
@@ -25,6 +26,7 @@ from newsdesk.text.translate import (
     org_aliases,
     plain_org_names,
     sense_words,
+    short_forms_of,
 )
 
 # A short topic query (at most SHORT_HAN Han characters and SHORT_WORDS Latin
@@ -146,7 +148,7 @@ def query_concepts(
         if translator == "auto" and is_topic_query(query) and model_available():
             model = cached_model_translation(store, query)
         if model:
-            text, by_model = model.chinese, True
+            text, by_model = _english_left(store, model.chinese), True
             names = model.names
         else:
             for c in cached_translation(store, query):
@@ -178,6 +180,34 @@ def query_concepts(
         name = c.org and topic and bool(chosen)
         concepts.append(QueryConcept(tuple(present), _idf(total, n), bool(present), kind, name))
     return concepts, total, df, text if by_model else ""
+
+
+# An English run the model left in its Chinese ("Greater Bay Area 发展", "农村
+# revitalization战略"); not an all-capitals acronym the news writes too (CPI, PC),
+# nor a domain ending (京东.com).
+_LEFT_ENGLISH = re.compile(r"(?<![.\w])[A-Za-z][a-z]+(?:[\s-]+[A-Za-z][a-z]+)*")
+
+
+def _english_left(store: Store, chinese: str) -> str:
+    """The model's Chinese with the English it left untranslated in the dictionary's Chinese.
+
+    Each concept of the run takes the dictionary headword the index holds most
+    often (revitalization -> 振兴), or its first headword when the index holds
+    none as one word (Greater Bay Area -> 大湾区, segmented later like the rest);
+    a run the dictionary does not know stays as it is.
+    """
+
+    def fill(m: re.Match[str]) -> str:
+        concepts = cached_translation(store, m.group(0))
+        _, df = store.document_frequencies(sorted({w for c in concepts for w in c.chinese}))
+        chosen = []
+        for c in concepts:
+            best = _most_indexed(c.chinese, df)
+            if best or c.chinese:
+                chosen.append(best[0] if best else c.chinese[0])
+        return "".join(chosen) if chosen else m.group(0)
+
+    return _LEFT_ENGLISH.sub(fill, chinese)
 
 
 def _name_concepts(
@@ -247,26 +277,57 @@ def _boundaries(text: str, tokens: Sequence[str]) -> tuple[set[int], set[int]]:
 
 
 def _abbreviations(group: list[str]) -> list[str]:
-    """A compound's usual short form: the first character of each of its two words.
+    """A compound's usual short forms, which news writes where a translation spells it out.
 
-    A translation writes the full form that news abbreviates (民用航空 for 民航,
-    高速铁路 for 高铁); the short form joins the compound's alternatives, and
-    the index's frequencies (below) drop a form no story uses. A short form that
-    is a word of its own is kept only when its sense shares a word with the
-    sense of each part (高铁 "high speed rail": 高速 "high speed", 铁路
+    Three sources (a form no story uses is dropped later by the index's
+    frequencies): CC-CEDICT's "abbr. for" (中央银行 -> 央行, 个人所得税 -> 个税);
+    a headword made of the compound's characters in order, from its first,
+    whose senses are the compound's (通货膨胀 "inflation" -> 通胀 "inflation";
+    not 中央银行 -> 中行 "Bank of China", nor 房地产 -> 房产 "real estate,
+    property"); and for two two-character words the first character of each
+    (民用航空 -> 民航, 高速铁路 -> 高铁). Such a form
+    that is a word of its own is kept only when its sense shares a word with
+    the sense of each part (高铁 "high speed rail": 高速 "high speed", 铁路
     "railway"), so 一带一路 does not gain 一一 ("one by one"), nor 人民生活 人生.
     """
     whole = max(group, key=len)
-    if len(whole) != 4:
-        return []
-    a, b = whole[:2], whole[2:]
-    if a not in group or b not in group:
-        return []
-    short = a[0] + b[0]
     senses = sense_words()
-    if short in senses and not all(_share(senses[short], senses.get(p, set())) for p in (a, b)):
-        return []
-    return [short]
+    out = [w for w in sorted(short_forms_of().get(whole, ())) if w not in group]
+    if whole in senses and len(whole) <= MAX_SHORTENED:
+        for short in _subsequences(whole):
+            if short not in group and short in senses and _same_sense(senses[short], senses[whole]):
+                out.append(short)
+    if len(whole) == 4 and whole[:2] in group and whole[2:] in group:
+        a, b = whole[:2], whole[2:]
+        short = a[0] + b[0]
+        if short not in senses or all(_share(senses[short], senses.get(p, set())) for p in (a, b)):
+            out.append(short)
+    return list(dict.fromkeys(out))
+
+
+# Compounds longer than this are not searched for shortened forms (2**(n-1) of them).
+MAX_SHORTENED = 8
+
+
+def _subsequences(word: str) -> list[str]:
+    """Strings of two or more of ``word``'s characters in order, from its first, shorter than it."""
+    rest = word[1:]
+    out = []
+    for size in range(1, len(rest)):
+        for picked in itertools.combinations(rest, size):
+            out.append(word[0] + "".join(picked))
+    return out
+
+
+def _same_sense(words: set[str], other: set[str]) -> bool:
+    """Whether two sets of gloss words share every word both ways, stems included.
+
+    通胀 and 通货膨胀 are both "inflation"; 房产 "real estate, property" is more
+    than 房地产 "real estate" (a divorce's house is 房产, not the property market).
+    """
+    return bool(words and other) and all(
+        _share(a, {w}) for a, b in ((words, other), (other, words)) for w in b
+    )
 
 
 def _share(words: set[str], other: set[str]) -> bool:

@@ -48,6 +48,9 @@ MAX_WORDS = 4
 _ENTRY = re.compile(r"^(\S+) (\S+) \[[^\]]*\] /(.*)/$")
 _PAREN = re.compile(r"\([^)]*\)")
 _SEE = re.compile(r"(?:see|variant of|old variant of|abbr\. for) [^|\[ ]*\|?([^\[ /]+)")
+# "abbr. for 個人所得稅|个人所得税" or "abbr. for 人工智能": the form written out in full.
+_ABBR = re.compile(r"abbr\. (?:for|of)\b(.*)")
+_HAN_FORM = re.compile(r"(?:[\u3400-\u9fff]+\|)?([\u3400-\u9fff]+)")
 _WORDS = re.compile(r"[a-z0-9]+(?:['’][a-z]+)?")
 _HAN = re.compile(r"^[\u4e00-\u9fff]{2,}$")
 
@@ -117,11 +120,13 @@ def reverse_dictionary() -> dict[str, tuple[tuple[str, ...], tuple[str, ...]]]:
 
 # --- proper names: companies, brands, places, exchanges -------------------------
 
-# A gloss that says its headword names an organization (a company, a brand, a bank...).
+# A gloss that says its headword names an organization (a company, a brand, a bank,
+# a regulator or a ministry: 证监会 "China Securities Regulatory Commission").
 _ORG = re.compile(
     r"\b(brand|company|corporation|corp|group|bank|exchange|inc|ltd|limited|holdings|"
     r"manufacturer|maker|airlines?|enterprise|conglomerate|retailer|firm|car make|automaker|"
-    r"search engine|portal|website|platform|insurer|operator)\b",
+    r"search engine|portal|website|platform|insurer|operator|"
+    r"commission|ministry|administration|bureau|agency|authority|department)\b",
     re.IGNORECASE,
 )
 # "group" of an ethnic group or a Lie group names no organization (仫佬, 李群).
@@ -147,7 +152,9 @@ def names_table() -> dict[str, tuple[tuple[str, ...], bool]]:
     A proper name is an entry with capitalized pinyin ([Ge2 li4] /Gree (brand)/);
     its name is each capitalized gloss up to the first comma or parenthesis
     ("Alibaba, PRC e-commerce company" -> alibaba). An entry that refers to
-    another (腾讯: "see 腾讯控股有限公司") also takes that entry's names.
+    another (腾讯: "see 腾讯控股有限公司") also takes that entry's names, and a
+    name and its abbreviation (中国联通, 联通) take each other's and are an
+    organization when either is.
     """
     found: dict[str, list[str]] = defaultdict(list)
     org: set[str] = set()
@@ -159,6 +166,10 @@ def names_table() -> dict[str, tuple[tuple[str, ...], bool]]:
             aliases.append((word, see.group(1)))
         if not pinyin[:1].isupper() or word.endswith(_NOT_NAME):
             continue
+        # A name's abbreviation is the same name (联通 "China United Telecommunications
+        # Corporation ... abbr. for 中国联通"), in both directions.
+        for full in _abbreviated(body):
+            aliases += [(word, full), (full, word)]
         if _ORG.search(body) and not _NOT_ORG.search(body):
             org.add(word)
         for gloss in body.split("/"):
@@ -193,6 +204,31 @@ def sense_words() -> dict[str, set[str]]:
             if len(w) >= 3 and w not in STOPWORDS
         )
     return dict(out)
+
+
+@lru_cache(maxsize=1)
+def short_forms_of() -> dict[str, frozenset[str]]:
+    """Full form -> the headwords CC-CEDICT calls its abbreviation (中央银行 -> 央行).
+
+    Read from glosses "abbr. for X": 个税 "abbr. for 个人所得税", 央行 "abbr. for various
+    central banks, notably 中国人民银行 and 中央银行" (each form named in the gloss).
+    """
+    found: dict[str, set[str]] = defaultdict(set)
+    for word, _, body in cedict_entries():
+        for full in _abbreviated(body):
+            if len(full) > len(word):
+                found[full].add(word)
+    return {k: frozenset(v) for k, v in found.items()}
+
+
+def _abbreviated(body: str) -> list[str]:
+    """The full forms an entry's glosses call it an abbreviation of ("abbr. for X")."""
+    return [
+        full
+        for gloss in body.split("/")
+        if (m := _ABBR.search(gloss))
+        for full in _HAN_FORM.findall(m.group(1))
+    ]
 
 
 @lru_cache(maxsize=1)
@@ -248,11 +284,13 @@ def find_names(query: str) -> list[Name]:
 
 
 def _forms(words: list[str]) -> list[str]:
-    """The run as written, then with its last word's plural or verb "s" dropped."""
+    """The run as written, then with its last word's plural or verb "s" dropped
+    (or its noun "-ization" made the verb: revitalization -> revitalize)."""
     text = " ".join(words)
     last = words[-1]
     out = [text]
-    for suffix, repl in (("ies", "y"), ("es", ""), ("s", "")):
+    endings = (("ies", "y"), ("es", ""), ("s", ""), ("ization", "ize"), ("isation", "ise"))
+    for suffix, repl in endings:
         if last.endswith(suffix) and len(last) > len(suffix) + 2:
             out.append(" ".join([*words[:-1], last[: -len(suffix)] + repl]))
     return out
