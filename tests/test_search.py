@@ -346,6 +346,9 @@ def test_a_compound_gets_the_short_forms_the_dictionary_gives_it() -> None:
 def test_regulators_and_a_names_abbreviation_are_organizations() -> None:
     # 证监会: "China Securities Regulatory Commission", a name in any Chinese query.
     assert "证监会" in plain_org_names()
+    # 波音's common sense is only music's ("mordent"): Boeing is a name in a Chinese query.
+    assert "波音" in plain_org_names()
+    assert "大众" not in plain_org_names()  # "the masses" is a common word
     # 联通 is "China United Telecommunications Corporation ... abbr. for 中国联通": the
     # two are one organization, so "China Unicom" finds both forms.
     (unicom,) = find_names("China Unicom broadband users")

@@ -237,9 +237,25 @@ def plain_org_names() -> frozenset[str]:
 
     In a Chinese query these are names whatever the context; 大众 ("the public",
     and Volkswagen) is a name only where an English query wrote it capitalized.
+    A common sense that is only a field's or a dialect's (波音 "mordent (music)")
+    leaves the name plain.
     """
-    common = {w for w, pinyin, _ in cedict_entries() if pinyin[:1].islower()}
+    common = {
+        w
+        for w, pinyin, body in cedict_entries()
+        if pinyin[:1].islower()
+        and any(g.strip() and not _SPECIALIZED.search(g) for g in body.split("/"))
+    }
     return org_headwords() - common
+
+
+# A sense CC-CEDICT labels as a field's, a dialect's or an old one: no common word.
+_SPECIALIZED = re.compile(
+    r"\((?:music|botany|zoology|medicine|chemistry|physics|mathematics|geology|anatomy|"
+    r"biology|linguistics|astronomy|TCM|computing|Buddhism|Taoism|old|archaic|literary|"
+    r"classical|dialect|Cantonese|Tw|slang)\)",
+    re.IGNORECASE,
+)
 
 
 @lru_cache(maxsize=1)
