@@ -22,7 +22,7 @@ from newsdesk.search import (
     search,
     self_check,
 )
-from newsdesk.search.concepts import _abbreviations
+from newsdesk.search.concepts import _abbreviations, _spans
 from newsdesk.store import Store
 from newsdesk.text.segment import JiebaSegmenter, search_tokens
 from newsdesk.text.translate import NAME as TRANSLATOR
@@ -340,6 +340,11 @@ def test_a_compound_gets_the_short_forms_the_dictionary_gives_it() -> None:
     # ... but not one with another sense or more of it: 中行 is the Bank of China,
     # 房产 is "real estate, property" (a house), not just 房地产 "real estate".
     assert "中行" not in _abbreviations(["中央", "银行", "中央银行"])
+    assert "中银" not in _abbreviations(["中央", "银行", "中央银行"])  # "Bank of China" too
+    # The segmenter splits 锂离子电池 (锂离子 + 电池); the news writes 锂电池, "lithium battery".
+    groups = group_concepts(search_tokens("锂离子电池需求"))
+    spans = _spans("锂离子电池需求", groups)
+    assert "锂电池" in _abbreviations(groups[0], spans[0])
     assert _abbreviations(["房地产"]) == []
 
 

@@ -160,7 +160,11 @@ def query_concepts(
     named: set[str] = set()
     if topic and not translated:
         groups, named = _name_concepts(text, tokens, groups, names, store)
-        groups = [g + _abbreviations(g) for g in groups]
+        spans = _spans(text, groups)
+        groups = [
+            g if named.intersection(g) else g + _abbreviations(g, s)  # a name has its aliases
+            for g, s in zip(groups, spans, strict=True)
+        ]
     candidates = {w for g in groups for w in g}
     candidates |= {w for e, c in translated for w in (*e, *c.chinese, *c.head)}
     total, df = store.document_frequencies(sorted(candidates)) if candidates else (0, {})
@@ -276,33 +280,54 @@ def _boundaries(text: str, tokens: Sequence[str]) -> tuple[set[int], set[int]]:
     return starts, ends
 
 
-def _abbreviations(group: list[str]) -> list[str]:
+def _abbreviations(group: list[str], span: str = "") -> list[str]:
     """A compound's usual short forms, which news writes where a translation spells it out.
 
     Three sources (a form no story uses is dropped later by the index's
     frequencies): CC-CEDICT's "abbr. for" (中央银行 -> 央行, 个人所得税 -> 个税);
     a headword made of the compound's characters in order, from its first,
-    whose senses are the compound's (通货膨胀 "inflation" -> 通胀 "inflation";
+    whose senses are within the compound's (通货膨胀 "inflation" -> 通胀
+    "inflation", 锂离子电池 "lithium ion battery" -> 锂电池 "lithium battery";
     not 中央银行 -> 中行 "Bank of China", nor 房地产 -> 房产 "real estate,
     property"); and for two two-character words the first character of each
-    (民用航空 -> 民航, 高速铁路 -> 高铁). Such a form
-    that is a word of its own is kept only when its sense shares a word with
-    the sense of each part (高铁 "high speed rail": 高速 "high speed", 铁路
-    "railway"), so 一带一路 does not gain 一一 ("one by one"), nor 人民生活 人生.
+    (民用航空 -> 民航, 高速铁路 -> 高铁). Such a form that is a word of its own
+    is kept only when its sense shares a word with the sense of each part (高铁
+    "high speed rail": 高速 "high speed", 铁路 "railway"), so 一带一路 does not
+    gain 一一 ("one by one"), nor 人民生活 人生. ``span`` is this group's word and
+    the next one's where together they are a headword the segmenter split
+    (锂离子 + 电池): its short forms join this group.
     """
     whole = max(group, key=len)
     senses = sense_words()
-    out = [w for w in sorted(short_forms_of().get(whole, ())) if w not in group]
-    if whole in senses and len(whole) <= MAX_SHORTENED:
-        for short in _subsequences(whole):
-            if short not in group and short in senses and _same_sense(senses[short], senses[whole]):
-                out.append(short)
+    out = _short_forms(whole, senses)
+    if span in senses:
+        out += _short_forms(span, senses)
     if len(whole) == 4 and whole[:2] in group and whole[2:] in group:
         a, b = whole[:2], whole[2:]
         short = a[0] + b[0]
         if short not in senses or all(_share(senses[short], senses.get(p, set())) for p in (a, b)):
             out.append(short)
-    return list(dict.fromkeys(out))
+    return [w for w in dict.fromkeys(out) if w not in group]
+
+
+def _short_forms(word: str, senses: dict[str, set[str]]) -> list[str]:
+    """CC-CEDICT's abbreviations of ``word``, and its headwords of ``word``'s characters in
+    order, from its first, whose senses are within its own (see _abbreviations)."""
+    out = sorted(short_forms_of().get(word, ()))
+    if word in senses and len(word) <= MAX_SHORTENED:
+        out += [
+            short
+            for short in _subsequences(word)
+            if short in senses and _within(senses[short], senses[word])
+        ]
+    return out
+
+
+def _spans(text: str, groups: Sequence[Sequence[str]]) -> list[str]:
+    """Each group's longest word joined to the next group's, where the query writes them so."""
+    longest = [max(g, key=len) for g in groups]
+    pairs = zip(longest, [*longest[1:], ""], strict=True)
+    return [a + b if b and a + b in text else "" for a, b in pairs]
 
 
 # Compounds longer than this are not searched for shortened forms (2**(n-1) of them).
@@ -319,15 +344,16 @@ def _subsequences(word: str) -> list[str]:
     return out
 
 
-def _same_sense(words: set[str], other: set[str]) -> bool:
-    """Whether two sets of gloss words share every word both ways, stems included.
+def _within(words: set[str], other: set[str]) -> bool:
+    """Whether every gloss word of ``words`` is one of ``other``'s (stems included), and
+    ``other`` has at most one word more.
 
-    通胀 and 通货膨胀 are both "inflation"; 房产 "real estate, property" is more
-    than 房地产 "real estate" (a divorce's house is 房产, not the property market).
+    通胀 and 通货膨胀 are both "inflation", 锂电池 is 锂离子电池 but "ion"; 房产
+    "real estate, property" is more than 房地产 "real estate" (a divorce's house is
+    房产, not the property market), 中银 "Bank of China" less than 中央银行.
     """
-    return bool(words and other) and all(
-        _share(a, {w}) for a, b in ((words, other), (other, words)) for w in b
-    )
+    extra = sum(1 for o in other if not _share(words, {o}))
+    return bool(words) and extra <= 1 and all(_share(other, {w}) for w in words)
 
 
 def _share(words: set[str], other: set[str]) -> bool:
