@@ -356,6 +356,8 @@ def test_regulators_and_a_names_abbreviation_are_organizations() -> None:
     assert "大众" not in plain_org_names()  # "the masses" is a common word
     # 联通 is "China United Telecommunications Corporation ... abbr. for 中国联通": the
     # two are one organization, so "China Unicom" finds both forms.
+    # A pinyin name is found with or without its syllable mark (Xiong'an, Xiongan).
+    assert "雄安新区" in find_names("Xiongan New Area construction")[0].chinese
     (unicom,) = find_names("China Unicom broadband users")
     assert unicom.org
     assert {"中国联通", "联通"} <= set(unicom.chinese)

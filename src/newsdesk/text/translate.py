@@ -175,7 +175,8 @@ def names_table() -> dict[str, tuple[tuple[str, ...], bool]]:
         for gloss in body.split("/"):
             capitalized = gloss[:1].isupper() and not gloss.startswith("CL:")
             if capitalized and (key := _norm(re.split(r"[,;(]", gloss)[0])):
-                keys[word].append(key)
+                # Written with or without the syllable mark: Xiong'an, Xiongan.
+                keys[word] += dict.fromkeys((key, re.sub(r"['’]", "", key)))
     for word, target in aliases:
         if target in keys and not word.endswith(_NOT_NAME):
             keys[word].extend(keys[target])
