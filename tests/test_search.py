@@ -356,6 +356,10 @@ def test_regulators_and_a_names_abbreviation_are_organizations() -> None:
     assert "大众" not in plain_org_names()  # "the masses" is a common word
     # 联通 is "China United Telecommunications Corporation ... abbr. for 中国联通": the
     # two are one organization, so "China Unicom" finds both forms.
+    # An organization's gloss "China Petroleum and Chemical Corporation, Sinopec": Sinopec
+    # is its name too; "..., Chinese e-commerce company" or a place's region is none.
+    assert "中石化" in find_names("Sinopec fuel prices")[0].chinese
+    assert find_names("Chinese liquor industry") == []
     # A pinyin name is found with or without its syllable mark (Xiong'an, Xiongan).
     assert "雄安新区" in find_names("Xiongan New Area construction")[0].chinese
     (unicom,) = find_names("China Unicom broadband users")

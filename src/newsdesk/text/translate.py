@@ -28,6 +28,7 @@ the store (``query_translations``) and repeated queries skip it.
 from __future__ import annotations
 
 import gzip
+import json
 import re
 from collections import defaultdict
 from collections.abc import Sequence
@@ -145,6 +146,10 @@ class Name:
     org: bool  # a company, brand, bank or exchange (not a place or a person)
 
 
+# One capitalized word and nothing else (Sinopec).
+_ONE_NAME = re.compile(r"[A-Z][\w'’&-]+")
+
+
 @lru_cache(maxsize=1)
 def names_table() -> dict[str, tuple[tuple[str, ...], bool]]:
     """Normalized name -> (headwords, whether an organization), from CC-CEDICT's proper names.
@@ -160,6 +165,7 @@ def names_table() -> dict[str, tuple[tuple[str, ...], bool]]:
     org: set[str] = set()
     keys: dict[str, list[str]] = defaultdict(list)
     aliases: list[tuple[str, str]] = []
+    later: list[tuple[str, str]] = []
     for word, pinyin, body in cedict_entries():
         see = _SEE.match(body)
         if see:
@@ -174,9 +180,28 @@ def names_table() -> dict[str, tuple[tuple[str, ...], bool]]:
             org.add(word)
         for gloss in body.split("/"):
             capitalized = gloss[:1].isupper() and not gloss.startswith("CL:")
-            if capitalized and (key := _norm(re.split(r"[,;(]", gloss)[0])):
+            if not capitalized:
+                continue
+            first, *rest = re.split(r"[,;(]", gloss)
+            if key := _norm(first):
                 # Written with or without the syllable mark: Xiong'an, Xiongan.
                 keys[word] += dict.fromkeys((key, re.sub(r"['’]", "", key)))
+            if word in org:
+                later += [
+                    (word, k) for p in rest if _ONE_NAME.fullmatch(p.strip()) and (k := _norm(p))
+                ]
+    # An organization's later part that is one name alone, no other entry's name and
+    # no gloss: "China Petroleum and Chemical Corporation, Sinopec" (not "Jingdong,
+    # Chinese e-commerce company", nor "..., Taiwan", "..., Ltd" or "..., Radio").
+    taken = {k for names in keys.values() for k in names} | {
+        _norm(piece)
+        for _, pinyin, body in cedict_entries()
+        if pinyin[:1].islower()  # a common word's gloss: radio, film
+        for piece in re.split(r"[/;,]", body)
+    }
+    for word, key in later:
+        if key not in taken and not _CORPORATE.fullmatch(" " + key):
+            keys[word].append(key)
     for word, target in aliases:
         if target in keys and not word.endswith(_NOT_NAME):
             keys[word].extend(keys[target])
@@ -347,7 +372,7 @@ def translate(query: str) -> list[Concept]:
 
 # --- the bundled model, for short topic queries ---------------------------------
 
-MODEL_NAME = "model-2"  # cache key prefix of model translations; bump when the prompt changes
+MODEL_NAME = "model-3"  # cache key prefix of model translations; bump when the prompt changes
 _SYSTEM = (
     "You translate English news search topics into the Chinese words a Chinese news "
     "article would use. Answer with JSON."
@@ -357,6 +382,22 @@ _SCHEMA: dict[str, object] = {
     "properties": {"chinese": {"type": "string"}},
     "required": ["chinese"],
 }
+# Worked examples of the news's own words (short forms, trade terms), chosen apart
+# from every topic set in eval/: the model otherwise spells words out (中央银行利率)
+# where the news abbreviates (央行降息).
+_EXAMPLES: tuple[dict[str, str], ...] = tuple(
+    m
+    for topic, chinese in (
+        ("interest rate hike", "加息"),
+        ("securities firms earnings", "券商业绩"),
+        ("e-commerce platform regulation", "电商平台监管"),
+        ("listed companies share buybacks", "上市公司回购"),
+    )
+    for m in (
+        {"role": "user", "content": f"Topic: {topic}\nChinese:"},
+        {"role": "assistant", "content": json.dumps({"chinese": chinese}, ensure_ascii=False)},
+    )
+)
 # Tokens the model may write: a topic of six English words is at most ~12 Chinese words.
 MODEL_MAX_TOKENS = 32
 
@@ -387,6 +428,7 @@ def model_translate(query: str, llm: LLM | None = None) -> str:
     answer = (llm or _llm()).complete_json(
         [
             {"role": "system", "content": _SYSTEM},
+            *_EXAMPLES,
             {"role": "user", "content": f"Topic: {query}\nChinese:"},
         ],
         _SCHEMA,
