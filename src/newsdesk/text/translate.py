@@ -193,11 +193,12 @@ def names_table() -> dict[str, tuple[tuple[str, ...], bool]]:
     # An organization's later part that is one name alone, no other entry's name and
     # no gloss: "China Petroleum and Chemical Corporation, Sinopec" (not "Jingdong,
     # Chinese e-commerce company", nor "..., Taiwan", "..., Ltd" or "..., Radio").
+    wanted = re.compile("|".join(sorted({re.escape(k) for _, k in later})) or "(?!)")
     taken = {k for names in keys.values() for k in names} | {
-        _norm(piece)
+        piece
         for _, pinyin, body in cedict_entries()
-        if pinyin[:1].islower()  # a common word's gloss: radio, film
-        for piece in re.split(r"[/;,]", body)
+        if pinyin[:1].islower() and wanted.search(body)  # a common word's gloss: radio, film
+        for piece in map(_norm, re.split(r"[/;,]", body))
     }
     for word, key in later:
         if key not in taken and not _CORPORATE.fullmatch(" " + key):
