@@ -190,16 +190,11 @@ def names_table() -> dict[str, tuple[tuple[str, ...], bool]]:
                 later += [
                     (word, k) for p in rest if _ONE_NAME.fullmatch(p.strip()) and (k := _norm(p))
                 ]
-    # An organization's later part that is one name alone, no other entry's name and
-    # no gloss: "China Petroleum and Chemical Corporation, Sinopec" (not "Jingdong,
-    # Chinese e-commerce company", nor "..., Taiwan", "..., Ltd" or "..., Radio").
-    wanted = re.compile("|".join(sorted({re.escape(k) for _, k in later})) or "(?!)")
-    taken = {k for names in keys.values() for k in names} | {
-        piece
-        for _, pinyin, body in cedict_entries()
-        if pinyin[:1].islower() and wanted.search(body)  # a common word's gloss: radio, film
-        for piece in map(_norm, re.split(r"[/;,]", body))
-    }
+    # An organization's later part that is one name alone and no word of another
+    # entry's name: "China Petroleum and Chemical Corporation, Sinopec" (not "Jingdong,
+    # Chinese e-commerce company", nor "..., Guangdong" of "Guangdong province", nor
+    # "..., Ltd").
+    taken = {w for names in keys.values() for k in names for w in k.split()}
     for word, key in later:
         if key not in taken and not _CORPORATE.fullmatch(" " + key):
             keys[word].append(key)
