@@ -174,7 +174,7 @@ UNTRANSLATED = "left in Chinese (no clean English sense, not a name): "
 PINYIN = "common words left in pinyin: "
 
 
-def exact_problems(source: str, claim: str) -> tuple[list[str], str]:
+def exact_problems(source: str, claim: str, context: str = "") -> tuple[list[str], str]:
     """What the exact checks find in an English claim of a Chinese source.
 
     (problems, negation): a number or date of the claim its source does not
@@ -185,12 +185,16 @@ def exact_problems(source: str, claim: str) -> tuple[list[str], str]:
     90% of the translations with a negation put in or taken out, while the
     1.5B judge, asked about it in a question of its own, let such changes
     through; so it rejects, and in a brief the claim goes to the closer
-    rewrite (which saves the judge's call too).
+    rewrite (which saves the judge's call too). ``context`` (the rest of the
+    document) says in which months a day the source states alone can lie.
     """
     if not has_cjk(source):
         return [], ""
-    found = facts.check(source, claim)
-    problems = [f"{_FACT_NAMES[k]} {_shown(v)} not in the source" for k, v in found.missing]
+    found = facts.check(source, claim, context)
+    problems = [
+        f"{_FACT_NAMES[k]} {_shown(v)}{'%' if k == 'pct' else ''} not in the source"
+        for k, v in found.missing
+    ]
     problems += [f"name {w} not in the source" for w in words.names_not_in(source, claim)]
     if found.negation:
         problems.append(f"negation on one side only ({found.negation})")
@@ -233,7 +237,15 @@ def _cut_word(claim: str) -> str:
     return last if last in _DANGLING else ""
 
 
-_FACT_NAMES = {"n": "number", "d": "date", "m": "month", "t": "time", "day": "day"}
+_FACT_NAMES = {
+    "n": "number",
+    "d": "date",
+    "m": "month",
+    "t": "time",
+    "day": "day",
+    "days": "number",
+    "pct": "number",
+}
 
 
 def _shown(value: float | str) -> str:
@@ -251,7 +263,9 @@ def judge_claim(judge: Judge | None, doc: Document, claim: Claim) -> Claim:
         return claim
     read = passage(doc, claim)
     source = "\n".join((doc.title, *(claim.evidence or (read,))))
-    problems, negation = exact_problems(plain_numbers_source(source), claim.text)
+    problems, negation = exact_problems(
+        plain_numbers_source(source), claim.text, "\n".join(doc.paragraphs)
+    )
     problems += trace_problems(source, claim.text)
     focus = negation or fidelity_focus("\n".join(claim.evidence or (read,)), claim.text)
     dropped = prompts.fidelity_kind(focus) if not negation else None
