@@ -11,7 +11,7 @@ from newsdesk.eval import crosslingual, wmt, wmt_briefs
 from newsdesk.model import Claim, Verdict
 from newsdesk.summarize.facts import check, cn_numeral, en_facts, en_negated, unmatched, zh_facts
 from newsdesk.summarize.headings import heading
-from newsdesk.summarize.verify import exact_problems
+from newsdesk.summarize.verify import exact_problems, trace_problems
 from newsdesk.summarize.words import (
     clean_sense,
     english,
@@ -392,6 +392,20 @@ def test_a_qualifier_the_source_does_not_state_is_untraceable() -> None:
     assert untraced("华南地区群众转移", "Villagers in southern China moved.") == ([], [])
 
 
+def test_a_kind_noun_the_source_does_not_state_is_untraceable() -> None:
+    from newsdesk.summarize.entities import untraced
+
+    # made-up sentences: what a thing is must be what the source calls it
+    assert untraced("某台新节目7月20日开播。", "The movie opens on July 20.")[1] == ["movie"]
+    assert untraced("某台新电影将于7月20日上映。", "The new film opens on July 20.") == ([], [])
+    assert untraced("该镇受灾严重。", "The village was badly hit.")[1] == ["village"]
+    assert untraced("该镇三个村受灾。", "Three villages of the town were hit.") == ([], [])
+    assert untraced("该县受灾。", "The district was hit.")[1] == ["district"]
+    assert untraced("某市市长说", "The governor said")[1] == ["governor"]
+    assert untraced("某市水务局局长说", "The director of the city water bureau said") == ([], [])
+    assert untraced("某部部长说", "The minister said") == ([], [])
+
+
 def test_a_negation_on_one_side_only_rejects_the_claim() -> None:
     problems, negation = exact_problems("解救被拐儿童刻不容缓。", "Rescuing children is allowed.")
     assert negation == "source only"
@@ -562,3 +576,19 @@ def test_a_share_and_a_count_are_different_figures() -> None:
     assert check("增速提高2个百分点。", "Growth rose 2 percentage points.").ok
     assert check("授粉使某作物增产15%-30%。", "Pollination lifts yields by 15-30%.").ok
     assert check("某厂产量增长5%。", "Output posted a 5-percent rise.").ok
+
+
+def test_a_name_translated_character_by_character_is_found() -> None:
+    from newsdesk.summarize.entities import translated_names
+
+    # made-up sentences: 段 "segment" read where the source spells the surname Duan
+    src = "该厂厂长段明琪说，产量提升。"
+    assert translated_names(src, "The plant head, Segment Mingqi, said output rose.") == [
+        "Segment Mingqi"
+    ]
+    assert translated_names(src, "The plant head, Duan Mingqi, said output rose.") == []
+    assert translated_names("报道说，卡-60将换装。", "The card-60 will be refitted.") == ["card-60"]
+    assert translated_names("报道说，卡-60将换装。", "The Ka-60 will be refitted.") == []
+    assert translated_names("歼-30亮相。", "The J-30 appeared.") == []
+    problems = trace_problems(src, "The plant head, Segment Mingqi, said output rose.")
+    assert problems == ["name translated as words: 'Segment Mingqi'"]

@@ -202,7 +202,8 @@ def exact_problems(source: str, claim: str, context: str = "") -> tuple[list[str
 
 
 def trace_problems(source: str, claim: str) -> list[str]:
-    """Names and qualifiers of an English claim its Chinese source cannot be read to state.
+    """Names and qualifiers of an English claim its Chinese source cannot be read to state,
+    and names whose characters it translated as words ("Segment Mengqi" for 段梦琪).
 
     Kept apart from ``exact_problems`` (which the cross-lingual judge figures
     measure): human translators bring names in from the rest of an article,
@@ -216,6 +217,7 @@ def trace_problems(source: str, claim: str) -> list[str]:
     return (
         [f"name {n} not traceable to the source" for n in names]
         + [f"{q!r} not in the source" for q in qualifiers]
+        + [f"name translated as words: {w!r}" for w in entities.translated_names(source, claim)]
         + cut
     )
 
