@@ -592,3 +592,16 @@ def test_a_name_translated_character_by_character_is_found() -> None:
     assert translated_names("歼-30亮相。", "The J-30 appeared.") == []
     problems = trace_problems(src, "The plant head, Segment Mingqi, said output rose.")
     assert problems == ["name translated as words: 'Segment Mingqi'"]
+
+
+def test_a_place_named_as_another_kind_is_found() -> None:
+    from newsdesk.summarize.entities import changed_place_kinds
+
+    # made-up sentence: 石桥 is a town (镇), 柳树 a village (村)
+    src = "最大降雨量出现在某区石桥镇柳树村。"
+    assert changed_place_kinds(src, "Rain peaked in Shiqiao Village.") == ["Shiqiao Village"]
+    assert changed_place_kinds(src, "Rain peaked in Liushu Village, Shiqiao Town.") == []
+    assert changed_place_kinds(src, "Rain peaked in Shiqiao Township.") == []  # 镇, 乡 alike
+    assert changed_place_kinds("某地降雨。", "Rain fell in Shiqiao Village.") == []
+    problems = trace_problems(src, "Rain peaked in Shiqiao Village.")
+    assert problems == ["'Shiqiao Village' is another kind of place"]

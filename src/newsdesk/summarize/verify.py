@@ -203,7 +203,8 @@ def exact_problems(source: str, claim: str, context: str = "") -> tuple[list[str
 
 def trace_problems(source: str, claim: str) -> list[str]:
     """Names and qualifiers of an English claim its Chinese source cannot be read to state,
-    and names whose characters it translated as words ("Segment Mengqi" for 段梦琪).
+    names whose characters it translated as words ("Segment Mengqi" for 段梦琪), and
+    places it names as another kind ("Jinshan Village" for 金山镇, a town).
 
     Kept apart from ``exact_problems`` (which the cross-lingual judge figures
     measure): human translators bring names in from the rest of an article,
@@ -218,6 +219,7 @@ def trace_problems(source: str, claim: str) -> list[str]:
         [f"name {n} not traceable to the source" for n in names]
         + [f"{q!r} not in the source" for q in qualifiers]
         + [f"name translated as words: {w!r}" for w in entities.translated_names(source, claim)]
+        + [f"{p!r} is another kind of place" for p in entities.changed_place_kinds(source, claim)]
         + cut
     )
 
