@@ -390,6 +390,10 @@ def test_a_qualifier_the_source_does_not_state_is_untraceable() -> None:
     assert untraced("这是最大的港口", "It is the largest port.") == ([], [])  # 最大
     assert untraced("安徽合肥群众转移", "Villagers in southern China moved.")[1] == ["southern"]
     assert untraced("华南地区群众转移", "Villagers in southern China moved.") == ([], [])
+    # made-up sentences: a name holding a direction's character states no direction
+    assert untraced("东莞一家工厂停产。", "A plant in eastern China stopped.")[1] == ["eastern"]
+    assert untraced("华东一家工厂停产。", "A plant in eastern China stopped.") == ([], [])
+    assert untraced("该省东北部降雨。", "Rain fell in the northeast of the province.") == ([], [])
 
 
 def test_a_kind_noun_the_source_does_not_state_is_untraceable() -> None:

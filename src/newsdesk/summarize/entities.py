@@ -172,6 +172,37 @@ _DIRECTIONS = {
 }
 
 
+_COMPASS = {"北": "north", "南": "south", "东": "east", "西": "west", "中": "cent"}
+
+
+def _direction_stated(char: str, source_zh: str) -> bool:
+    """Whether a word of the source with a direction's character states that direction.
+
+    The character alone (南) or a word whose CC-CEDICT English has the
+    direction (华南 "South China", 南部 "southern part", 西南 "southwest"); not
+    a name that only holds the character (南川 Nanchuan, 东莞 Dongguan).
+    """
+    if char not in source_zh:
+        return False
+    senses = _senses()
+    for token in words.cut(source_zh):
+        for i in (i for i, c in enumerate(token) if c == char):
+            # the longest dictionary word of the token holding the character
+            found = max(
+                (
+                    token[a:b]
+                    for a in range(i + 1)
+                    for b in range(i + 1, len(token) + 1)
+                    if token[a:b] in senses
+                ),
+                key=lambda w: (len(w), _COMPASS[char] in senses[w]),  # 南北 over 山南
+                default=char,
+            )
+            if found == char or _COMPASS[char] in senses[found]:
+                return True
+    return False
+
+
 @lru_cache(maxsize=1)
 def _senses() -> dict[str, str]:
     """Every simplified CC-CEDICT headword -> all its definitions and pinyin, lower case."""
@@ -380,7 +411,7 @@ def untraced(
     for token in dict.fromkeys(t.lower() for t in _LATIN.findall(claim_en)):
         if token in _DIRECTIONS:
             # by the source's own characters: CC-CEDICT describes 合肥 as "in south central China"
-            if not all(c in source_zh for c in _DIRECTIONS[token]):
+            if not all(_direction_stated(c, source_zh) for c in _DIRECTIONS[token]):
                 qualifiers.append(token)
             continue
         kind = _singular(token)
