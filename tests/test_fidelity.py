@@ -21,6 +21,11 @@ def test_conditions_and_expectations_in_chinese_and_english() -> None:
     assert en_hedged("If it worsens, stricter measures would follow.") == "If"
     assert en_hedged("The typhoon is expected to make landfall.") == "expected"
     assert en_hedged("The typhoon made landfall.") == ""
+    # made-up sentences: the future of 将于/将在 is kept, 将 as 把 ("takes") is none
+    assert zh_hedged("新剧将于下周一在某台首播。") == "将"
+    assert zh_hedged("会议将在某市举行。") == "将"
+    assert zh_hedged("他必将在会上发言。") == ""
+    assert zh_hedged("该厂将废水集中处理。") == ""
 
 
 def test_speakers_in_chinese_and_english() -> None:

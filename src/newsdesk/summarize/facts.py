@@ -27,6 +27,12 @@ _ZH_NUMBER = re.compile(
     rf"(百分之)?({_ARABIC}|[{_CN_NUM}]+)\s*[多余]?\s*(万亿|亿|万|千)?\s*(%|％)?"
 )
 _ZH_DAY = re.compile(rf"(?<![月\d])({_ARABIC}|[{_CN_NUM}]+)[日号]")
+# A figure that states a date, not a count: 25日 and 7月 (not 10日内 "within ten days",
+# not 3号线 "Line 3": only 号 after a month is a day).
+_ZH_DATE_PART = re.compile(
+    rf"({_ARABIC}|[{_CN_NUM}]+)月(?:份)?(?:({_ARABIC}|[{_CN_NUM}]+)[日号])?|"
+    rf"(?<![月\d{_CN_NUM}])({_ARABIC}|[{_CN_NUM}]+)日(?![内以之左前后])"
+)
 _ZH_DATE = re.compile(rf"({_ARABIC}|[{_CN_NUM}]+)月(?:({_ARABIC}|[{_CN_NUM}]+)[日号])?")
 # A date written as a name, month and day ("7·20" rainstorm, "7.25" or "7/25"): read
 # generously as a date as well as two numbers (7.25 may be a decimal).
@@ -61,9 +67,12 @@ _MONTH = (
     r"jan|feb|mar|apr|jun|jul|aug|sept|sep|oct|nov|dec)\.?"
 )
 _ORD = r"(?:st|nd|rd|th)?"
+ORDINALS = {"third": 3, "fourth": 4, "fifth": 5, "sixth": 6, "seventh": 7, "eighth": 8}
+ORDINALS |= {"ninth": 9, "tenth": 10, "eleventh": 11, "twelfth": 12}
+_DAY_WORDS = {"first": 1, "second": 2, **ORDINALS}
 _EN_DATE = re.compile(
     rf"\b{_MONTH}\s+(\d{{1,2}}){_ORD}\b|\b(\d{{1,2}}){_ORD}\s+(?:of\s+)?{_MONTH}|"
-    rf"\b(?:the\s+)?(\w+?)(?:st|nd|rd|th)?\s+of\s+{_MONTH}",
+    rf"\b(?:the\s+)?(\d{{1,2}}|{'|'.join(_DAY_WORDS)})(?:st|nd|rd|th)?\s+of\s+{_MONTH}",
     re.IGNORECASE,
 )
 # Clock times: "7:25 PM", "4 p.m." against 下午4点, 16时30分 (hours as 0-23).
@@ -82,9 +91,6 @@ _EN_MONTH = re.compile(rf"\b{_MONTH}(?=\s|,|$)", re.IGNORECASE)
 # English number words that state a figure ("one" is left out: "one of the" states none).
 WORDS = {"two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8}
 WORDS |= {"nine": 9, "ten": 10, "eleven": 11, "twelve": 12, "twenty": 20}
-ORDINALS = {"third": 3, "fourth": 4, "fifth": 5, "sixth": 6, "seventh": 7, "eighth": 8}
-ORDINALS |= {"ninth": 9, "tenth": 10, "eleventh": 11, "twelfth": 12}
-_DAY_WORDS = {"first": 1, "second": 2, **ORDINALS}
 _SCALE = {"hundred": 1e2, "thousand": 1e3, "million": 1e6, "billion": 1e9, "trillion": 1e12}
 _SCALE["bn"] = 1e9
 # "7/25" in English: a month and a day (not a fraction "1/3 of").
@@ -94,10 +100,21 @@ _GLUED_SCALE = re.compile(r"(\d)(bn|billion|million|trillion)\b", re.IGNORECASE)
 _GLUED_UNIT = re.compile(r"(\d)(km|kg|kw|kwh|mw|gw|cm|mm|ha|mu|sqm)\b", re.IGNORECASE)
 # A figure glued to what comes before it: RMB3.45 billion, No.3, approx.15%.
 _GLUED_BEFORE = re.compile(r"\b(RMB|CNY|USD|HKD|HK\$|US\$|NT\$|[A-Za-z]+\.)(?=\d)")
+_DAY = r"([12]?\d|3[01])"
+_RANGE = r"\s*(?:-|–|to|through)\s*"
+_DAY_RANGE_AFTER = re.compile(rf"\b{_MONTH}\s+{_DAY}{_ORD}{_RANGE}{_DAY}{_ORD}\b(?![.,:]\d)", re.I)
+_DAY_RANGE_BEFORE = re.compile(
+    rf"(?<![\d.,:]){_DAY}{_ORD}{_RANGE}{_DAY}{_ORD}\s+(?:of\s+)?{_MONTH}", re.I
+)
+# "15-30%": both ends are shares.
+_SHARE_RANGE = re.compile(
+    r"(\d+(?:\.\d+)?)\s*(?:-|–|to)\s*(?=\d+(?:\.\d+)?\s*(?:%|percent\b|per cent\b))"
+)
+_DAYS_AFTER = re.compile(r"\s*-?\s*days?\b", re.IGNORECASE)
 _EN_NUMBER = re.compile(
     r"(?<![\w.:])(?<![A-Za-z]-)(\d+(?:,\d{3})*(?:\.\d+)?|"
     + "|".join(sorted({*WORDS, *ORDINALS}, key=len, reverse=True))
-    + r")(?:st|nd|rd|th)?(?!\w)(?:\s*(%|percent\b|per cent\b))?"
+    + r")(?:st|nd|rd|th)?(?!\w)(?:\s*-?\s*(%|percent\b|per cent\b))?"
     r"(?:\s*-?\s*(hundred|thousand|million|billion|trillion|bn)\b)?",
     re.IGNORECASE,
 )
@@ -187,13 +204,23 @@ def zh_facts(text: str) -> set[Fact]:
     for m in re.finditer(rf"(\d+|[{_CN_NUM}]+)成", text):  # 六成: 60%
         v = _value(m.group(1))
         if v is not None and v <= 10:
-            facts.add(("n", v * 10))
+            facts |= {("n", v * 10), ("pct", v * 10)}
     if "半" in text:
         facts.add(("n", 0.5))
-    for m in _ZH_NUMBER.finditer(text):
+    counted = _ZH_DATE_PART.sub(" ", text)
+    for m in _ZH_DATE_PART.finditer(text):  # 25日: a number only as a date's part
+        for part in m.groups():
+            if part:
+                facts |= {("dn", v) for v in _readings(part)}
+    for m in _ZH_NUMBER.finditer(counted):
         value = _value(m.group(2))
         if value is None:
             continue
+        if m.group(1) or m.group(4):  # 30%, 百分之三十: a share, no count
+            facts |= {("pct", v) for v in _readings(m.group(2))}
+            continue
+        if counted.startswith("个百分点", m.end()):  # 5个百分点: points of a share
+            facts |= {("pct", v) for v in _readings(m.group(2))}
         facts |= {("n", v) for v in _readings(m.group(2))}
         if m.group(3):
             facts.add(("n", round(value * _FACTORS[m.group(3)], 4)))
@@ -247,7 +274,11 @@ def en_facts(text: str) -> set[Fact]:
 
     text = _GLUED_SCALE.sub(r"\1 \2", _GLUED_UNIT.sub(r"\1 \2", text))
     text = _GLUED_BEFORE.sub(r"\1 ", text)
-    rest = _EN_DATE.sub(date, _EN_TIME.sub(clock, text))
+    text = _SHARE_RANGE.sub(r"\1% to ", text)
+    text = _EN_TIME.sub(clock, text)
+    text = _DAY_RANGE_AFTER.sub(r"\1 \2 and \1 \3", text)  # "July 25-27": two dates
+    text = _DAY_RANGE_BEFORE.sub(r"\1 \3 and \2 \3", text)  # "25 to 27 July"
+    rest = _EN_DATE.sub(date, text)
     facts |= {("day", str(int(d))) for d in _EN_DAY.findall(rest)}
     rest = _EN_DAY.sub(" ", rest)
     rest = _EN_SLASH_DATE.sub(slash, rest)
@@ -266,7 +297,14 @@ def en_facts(text: str) -> set[Fact]:
             value = float(token.replace(",", ""))
         if m.group(3):
             value *= _SCALE[m.group(3).lower()]
-        facts.add(("n", round(value, 4)))
+        if token.isdigit() and re.fullmatch(r"\d+(?:st|nd|rd|th)", m.group(0), re.I):
+            facts.add(("day", token) if 1 <= value <= 31 else ("n", value))  # "the 26th"
+        elif m.group(2):
+            facts.add(("pct", round(value, 4)))  # "30%" states a share, not a count
+        elif _DAYS_AFTER.match(rest, m.end()):
+            facts.add(("days", round(value, 4)))  # "a 7-day yield": 7日 as a span
+        else:
+            facts.add(("n", round(value, 4)))
     return facts
 
 
@@ -287,15 +325,40 @@ def _same(claim: float | str, source: float | str) -> bool:
     return False
 
 
-def unmatched(claim_facts: set[Fact], source_facts: set[Fact]) -> list[Fact]:
-    """The claim's numbers and dates its source does not state."""
+def unmatched(
+    claim_facts: set[Fact], source_facts: set[Fact], context_facts: set[Fact] | None = None
+) -> list[Fact]:
+    """The claim's numbers and dates its source does not state.
+
+    A day the source states alone (26日) matches a full date of the claim
+    ("July 26") only in a month the source, or else the rest of its document
+    (``context_facts``: a dateline's 7月25日电), states: "June 26" is no 26日
+    of a July story. A figure the source states only as part of a date (25日,
+    7月) is no count ("25 new cases"), except as a span of days ("a 7-day
+    yield" for 7日年化); "July 25-27" states two dates (``en_facts``).
+    """
     return [
         f
         for f in sorted(claim_facts, key=str)
         if not any(f[0] == s[0] and _same(f[1], s[1]) for s in source_facts)
-        and not (f[0] == "d" and ("day", str(f[1]).split("-")[1]) in source_facts)
+        and not (
+            f[0] == "d"
+            and ("day", str(f[1]).split("-")[1]) in source_facts
+            and _month_possible(str(f[1]).split("-")[0], source_facts, context_facts)
+        )
         and not (f[0] == "day" and _day_stated(str(f[1]), source_facts))
+        and not (f[0] == "days" and {("n", f[1]), ("dn", f[1])} & source_facts)
     ]
+
+
+def _month_possible(month: str, source: set[Fact], context: set[Fact] | None) -> bool:
+    """Whether a day the source states alone can lie in ``month``: the source's months,
+    else its document's, include it (or neither states a month)."""
+    for facts in (source, context or set()):
+        months = {str(v) for k, v in facts if k == "m"}
+        if months:
+            return month in months
+    return True
 
 
 def _day_stated(day: str, source_facts: set[Fact]) -> bool:
@@ -504,9 +567,11 @@ class Check:
         return not self.missing and not self.negation
 
 
-def check(source_zh: str, claim_en: str) -> Check:
-    """The exact checks of an English claim against its Chinese source sentences."""
-    missing = unmatched(en_facts(claim_en), zh_facts(source_zh))
+def check(source_zh: str, claim_en: str, context_zh: str = "") -> Check:
+    """The exact checks of an English claim against its Chinese source sentences
+    (``context_zh``: the rest of the document, whose months a day alone may lie in)."""
+    context = zh_facts(context_zh) if context_zh else None
+    missing = unmatched(en_facts(claim_en), zh_facts(source_zh), context)
     src, clm = zh_negated(source_zh), en_negated(claim_en)
     if clm and not src:  # "lacks" for 缺乏: the claim's negation may be the source's word
         clm = en_negated(_licensed(source_zh, claim_en)[1])

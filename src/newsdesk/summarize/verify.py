@@ -174,7 +174,7 @@ UNTRANSLATED = "left in Chinese (no clean English sense, not a name): "
 PINYIN = "common words left in pinyin: "
 
 
-def exact_problems(source: str, claim: str) -> tuple[list[str], str]:
+def exact_problems(source: str, claim: str, context: str = "") -> tuple[list[str], str]:
     """What the exact checks find in an English claim of a Chinese source.
 
     (problems, negation): a number or date of the claim its source does not
@@ -186,12 +186,16 @@ def exact_problems(source: str, claim: str) -> tuple[list[str], str]:
     the translations with a negation put in or taken out, while the
     1.5B judge, asked about it in a question of its own, let such changes
     through; so it rejects, and in a brief the claim goes to the closer
-    rewrite (which saves the judge's call too).
+    rewrite (which saves the judge's call too). ``context`` (the rest of the
+    document) says in which months a day the source states alone can lie.
     """
     if not has_cjk(source):
         return [], ""
-    found = facts.check(source, claim)
-    problems = [f"{_FACT_NAMES[k]} {_shown(v)} not in the source" for k, v in found.missing]
+    found = facts.check(source, claim, context)
+    problems = [
+        f"{_FACT_NAMES[k]} {_shown(v)}{'%' if k == 'pct' else ''} not in the source"
+        for k, v in found.missing
+    ]
     problems += [f"name {w} not in the source" for w in words.names_not_in(source, claim)]
     if found.negation:
         problems.append(f"negation on one side only ({found.negation})")
@@ -199,7 +203,9 @@ def exact_problems(source: str, claim: str) -> tuple[list[str], str]:
 
 
 def trace_problems(source: str, claim: str) -> list[str]:
-    """Names and qualifiers of an English claim its Chinese source cannot be read to state.
+    """Names and qualifiers of an English claim its Chinese source cannot be read to state,
+    names whose characters it translated as words ("Segment Mengqi" for 段梦琪), and
+    places it names as another kind ("Jinshan Village" for 金山镇, a town).
 
     Kept apart from ``exact_problems`` (which the cross-lingual judge figures
     measure): human translators bring names in from the rest of an article,
@@ -213,6 +219,8 @@ def trace_problems(source: str, claim: str) -> list[str]:
     return (
         [f"name {n} not traceable to the source" for n in names]
         + [f"{q!r} not in the source" for q in qualifiers]
+        + [f"name translated as words: {w!r}" for w in entities.translated_names(source, claim)]
+        + [f"{p!r} is another kind of place" for p in entities.changed_place_kinds(source, claim)]
         + cut
     )
 
@@ -234,7 +242,15 @@ def _cut_word(claim: str) -> str:
     return last if last in _DANGLING else ""
 
 
-_FACT_NAMES = {"n": "number", "d": "date", "m": "month", "t": "time", "day": "day"}
+_FACT_NAMES = {
+    "n": "number",
+    "d": "date",
+    "m": "month",
+    "t": "time",
+    "day": "day",
+    "days": "number",
+    "pct": "number",
+}
 
 
 def _shown(value: float | str) -> str:
@@ -252,7 +268,9 @@ def judge_claim(judge: Judge | None, doc: Document, claim: Claim) -> Claim:
         return claim
     read = passage(doc, claim)
     source = "\n".join((doc.title, *(claim.evidence or (read,))))
-    problems, negation = exact_problems(plain_numbers_source(source), claim.text)
+    problems, negation = exact_problems(
+        plain_numbers_source(source), claim.text, "\n".join(doc.paragraphs)
+    )
     problems += trace_problems(source, claim.text)
     focus = negation or fidelity_focus("\n".join(claim.evidence or (read,)), claim.text)
     dropped = prompts.fidelity_kind(focus) if not negation else None
