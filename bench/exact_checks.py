@@ -33,6 +33,8 @@ def main() -> None:
     ap.add_argument("--kind", help="list only this kind's cases")
     args = ap.parse_args()
     docs = list(wmt.load(args.wmt, "tune"))
+    if not docs:
+        raise SystemExit(f"{args.wmt}: no documents of the tuning part")
     pairs, found = crosslingual.exact_rejections(docs)
     rejected = {(r.doc_id, r.segment, r.ref) for r in found}
     print(

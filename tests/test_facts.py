@@ -609,3 +609,11 @@ def test_a_place_named_as_another_kind_is_found() -> None:
     assert changed_place_kinds("某地降雨。", "Rain fell in Shiqiao Village.") == []
     problems = trace_problems(src, "Rain peaked in Shiqiao Village.")
     assert problems == ["'Shiqiao Village' is another kind of place"]
+
+
+def test_months_after_a_figure_are_a_span_and_one_character_licenses_no_negation() -> None:
+    # 1-7月: "the first seven months" states the span, not a count the source lacks.
+    assert check("1-7月出口增长。", "Exports grew in the first seven months.").ok
+    # 当 has a colloquial sense "to fail (a student)"; 当年 is "that year": "failed" is added.
+    assert check("公司当年盈利。", "The company failed to make a profit that year.").negation
+    assert check("企业缺乏资金。", "The firm lacks funds.").ok  # 缺乏 is "to lack"

@@ -85,3 +85,10 @@ def test_the_brief_names_every_romanized_name_once() -> None:
     )
     assert _romanized_note(core, [Group("G", points)]) == ["names romanized: Fu Kunbao, Zhou Yan"]
     assert _romanized_note(points[2], [Group("G", points[2:])]) == []
+
+
+def test_a_general_is_no_future() -> None:
+    # 名将 "famous athlete" and 老将 "veteran" hold 将 before 在; only 将于/将在 state a future.
+    assert zh_hedged("中国名将在决赛中夺冠。") == ""
+    assert zh_hedged("老将在比赛中发挥出色。") == ""
+    assert zh_hedged("会议将于明天举行。") == "将"

@@ -22,7 +22,7 @@ from newsdesk.search import (
     search,
     self_check,
 )
-from newsdesk.search.concepts import _abbreviations, _spans
+from newsdesk.search.concepts import _LEFT_ENGLISH, _abbreviations, _spans
 from newsdesk.store import Store
 from newsdesk.text.segment import JiebaSegmenter, search_tokens
 from newsdesk.text.translate import NAME as TRANSLATOR
@@ -360,6 +360,10 @@ def test_regulators_and_a_names_abbreviation_are_organizations() -> None:
     # is its name too; "..., Chinese e-commerce company" or a place's region is none.
     assert "中石化" in find_names("Sinopec fuel prices")[0].chinese
     assert find_names("Chinese liquor industry") == []
+    # An abbreviation of several names is none of them: 北上广 is 北京, 上海 and 广州.
+    assert "上海" not in find_names("Beijing housing prices")[0].chinese
+    # A person whose gloss names a commission or a department is no organization.
+    assert not find_names("Liu Yunshan speech")[0].org
     # A pinyin name is found with or without its syllable mark (Xiong'an, Xiongan).
     assert "雄安新区" in find_names("Xiongan New Area construction")[0].chinese
     (unicom,) = find_names("China Unicom broadband users")
@@ -378,5 +382,6 @@ def test_english_the_model_left_untranslated_is_put_in_chinese(
     monkeypatch.setenv("NEWSDESK_QUERY_TRANSLATOR", "auto")
     concepts, _, _, translation = query_concepts(store, "rural revitalization strategy")
     assert translation == "农村 振兴战略"  # "revitalization" -> revitalize -> 振兴
+    assert _LEFT_ENGLISH.findall("农村revitalization战略") == ["revitalization"]  # glued too
     assert any("振兴" in c.words for c in concepts)
     assert not any("revitalization" in c.words for c in concepts)

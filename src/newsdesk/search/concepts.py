@@ -189,7 +189,7 @@ def query_concepts(
 # An English run the model left in its Chinese ("Greater Bay Area 发展", "农村
 # revitalization战略"); not an all-capitals acronym the news writes too (CPI, PC),
 # nor a domain ending (京东.com).
-_LEFT_ENGLISH = re.compile(r"(?<![.\w])[A-Za-z][a-z]+(?:[\s-]+[A-Za-z][a-z]+)*")
+_LEFT_ENGLISH = re.compile(r"(?<![.A-Za-z0-9_])[A-Za-z][a-z]+(?:[\s-]+[A-Za-z][a-z]+)*")
 
 
 def _english_left(store: Store, chinese: str) -> str:
@@ -198,18 +198,20 @@ def _english_left(store: Store, chinese: str) -> str:
     Each concept of the run takes the dictionary headword the index holds most
     often (revitalization -> 振兴), or its first headword when the index holds
     none as one word (Greater Bay Area -> 大湾区, segmented later like the rest);
-    a run the dictionary does not know stays as it is.
+    a word the dictionary does not know stays as it is.
     """
 
     def fill(m: re.Match[str]) -> str:
         concepts = cached_translation(store, m.group(0))
         _, df = store.document_frequencies(sorted({w for c in concepts for w in c.chinese}))
+        if not any(c.chinese for c in concepts):
+            return m.group(0)
         chosen = []
         for c in concepts:
             best = _most_indexed(c.chinese, df)
-            if best or c.chinese:
-                chosen.append(best[0] if best else c.chinese[0])
-        return "".join(chosen) if chosen else m.group(0)
+            # A word the dictionary does not know stays in English beside the rest.
+            chosen.append(best[0] if best else c.chinese[0] if c.chinese else " ".join(c.english))
+        return "".join(chosen)
 
     return _LEFT_ENGLISH.sub(fill, chinese)
 
@@ -290,8 +292,8 @@ def _abbreviations(group: list[str], span: str = "") -> list[str]:
     "inflation", 锂离子电池 "lithium ion battery" -> 锂电池 "lithium battery";
     not 中央银行 -> 中行 "Bank of China", nor 房地产 -> 房产 "real estate,
     property"); and for two two-character words the first character of each
-    (民用航空 -> 民航, 高速铁路 -> 高铁). Such a form that is a word of its own
-    is kept only when its sense shares a word with the sense of each part (高铁
+    (民用航空 -> 民航, 高速铁路 -> 高铁). A first-character form that is a word of
+    its own is kept only when its sense shares a word with the sense of each part (高铁
     "high speed rail": 高速 "high speed", 铁路 "railway"), so 一带一路 does not
     gain 一一 ("one by one"), nor 人民生活 人生. ``span`` is this group's word and
     the next one's where together they are a headword the segmenter split
@@ -330,7 +332,7 @@ def _spans(text: str, groups: Sequence[Sequence[str]]) -> list[str]:
     return [a + b if b and a + b in text else "" for a, b in pairs]
 
 
-# Compounds longer than this are not searched for shortened forms (2**(n-1) of them).
+# Compounds longer than this are not searched for shortened forms (2**(n-1) - 2 of them).
 MAX_SHORTENED = 8
 
 

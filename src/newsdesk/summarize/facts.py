@@ -14,7 +14,10 @@ import re
 from dataclasses import dataclass
 from functools import lru_cache
 
-Fact = tuple[str, float | str]  # ("n", 52000.0), ("d", "12-10"), ("m", "12"), ("t", "16:00")
+# ("n", 52000.0) a count, ("pct", 30.0) a share, ("d", "12-10") a date, ("m", "12") a month,
+# ("day", "26") a day alone, ("dn", 26.0) a figure stated only as a date's part, ("days", 7.0)
+# a span of days or months, ("t", "16:00") a clock time.
+Fact = tuple[str, float | str]
 
 _CN_DIGITS = {"零": 0, "〇": 0, "一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5}
 _CN_DIGITS |= {"六": 6, "七": 7, "八": 8, "九": 9}
@@ -110,7 +113,7 @@ _DAY_RANGE_BEFORE = re.compile(
 _SHARE_RANGE = re.compile(
     r"(\d+(?:\.\d+)?)\s*(?:-|–|to)\s*(?=\d+(?:\.\d+)?\s*(?:%|percent\b|per cent\b))"
 )
-_DAYS_AFTER = re.compile(r"\s*-?\s*days?\b", re.IGNORECASE)
+_DAYS_AFTER = re.compile(r"\s*-?\s*(?:days?|months?)\b", re.IGNORECASE)
 _EN_NUMBER = re.compile(
     r"(?<![\w.:])(?<![A-Za-z]-)(\d+(?:,\d{3})*(?:\.\d+)?|"
     + "|".join(sorted({*WORDS, *ORDINALS}, key=len, reverse=True))
@@ -298,11 +301,11 @@ def en_facts(text: str) -> set[Fact]:
         if m.group(3):
             value *= _SCALE[m.group(3).lower()]
         if token.isdigit() and re.fullmatch(r"\d+(?:st|nd|rd|th)", m.group(0), re.I):
-            facts.add(("day", token) if 1 <= value <= 31 else ("n", value))  # "the 26th"
+            facts.add(("day", str(int(value))) if 1 <= value <= 31 else ("n", value))  # the 26th
         elif m.group(2):
             facts.add(("pct", round(value, 4)))  # "30%" states a share, not a count
         elif _DAYS_AFTER.match(rest, m.end()):
-            facts.add(("days", round(value, 4)))  # "a 7-day yield": 7日 as a span
+            facts.add(("days", round(value, 4)))  # "a 7-day yield", "7 months": 7日, 1-7月
         else:
             facts.add(("n", round(value, 4)))
     return facts
@@ -520,23 +523,29 @@ def _negative_senses() -> dict[str, tuple[str, ...]]:
 
     index: dict[str, set[str]] = {}
     for simplified, pinyin, defs in cedict():
-        if pinyin[:1].isupper() or not re.search(r"[\u4e00-\u9fff]", simplified):
-            continue  # proper names
-        for m in _EN_NEGATION.finditer(_en_text(re.sub(r"\(.*?\)|\[.*?\]", " ", defs))):
+        if pinyin[:1].isupper() or not re.fullmatch(r"[\u4e00-\u9fff]{2,}", simplified):
+            continue  # proper names, and single characters: 当 "(coll.) to fail (a student)"
+        senses = "/".join(d for d in defs.split("/") if not _COLLOQUIAL.search(d))
+        for m in _EN_NEGATION.finditer(_en_text(re.sub(r"\(.*?\)|\[.*?\]", " ", senses))):
             word = m.group(0).lower()
             if word not in _EN_FUNCTION_NEGATION:
                 index.setdefault(_stem(word), set()).add(simplified)
     return {k: tuple(sorted(v, key=len, reverse=True)) for k, v in index.items()}
 
 
-def _licensed(source_zh: str, claim_en: str) -> tuple[str, str]:
-    """Source and claim without the negative words that translate each other.
+# A sense CC-CEDICT marks as colloquial, dialect or slang licenses no negative word.
+_COLLOQUIAL = re.compile(r"\((?:coll|dialect|slang|Cantonese|old|archaic)\b", re.IGNORECASE)
 
-    An English word negative in form that CC-CEDICT gives for a word of the
-    source ("lacks" for 缺乏, "failure" for 失败, "unexpected" for 意想不到) is
-    that word's translation, not a negation the claim added: both are taken
-    out before the negation test. "not", "no", "never" and the like are never
-    taken out, so a negation put into a translation is still found.
+
+def _licensed(source_zh: str, claim_en: str) -> str:
+    """The claim without the negative words that translate a word of the source.
+
+    An English word negative in form that CC-CEDICT gives for a word of two or
+    more characters of the source ("lacks" for 缺乏, "failure" for 失败,
+    "unexpected" for 意想不到) is that word's translation, not a negation the
+    claim added: it is taken out (and the word used up) before the negation
+    test. "not", "no", "never" and the like are never taken out, so a negation
+    put into a translation is still found.
     """
     senses = _negative_senses()
     text = _en_text(claim_en)
@@ -551,7 +560,7 @@ def _licensed(source_zh: str, claim_en: str) -> tuple[str, str]:
             kept.append(text[last : m.start()])
             last = m.end()
             source_zh = source_zh.replace(found, " ")
-    return source_zh, "".join(kept) + text[last:]
+    return "".join(kept) + text[last:]
 
 
 @dataclass(frozen=True, slots=True)
@@ -574,6 +583,6 @@ def check(source_zh: str, claim_en: str, context_zh: str = "") -> Check:
     missing = unmatched(en_facts(claim_en), zh_facts(source_zh), context)
     src, clm = zh_negated(source_zh), en_negated(claim_en)
     if clm and not src:  # "lacks" for 缺乏: the claim's negation may be the source's word
-        clm = en_negated(_licensed(source_zh, claim_en)[1])
+        clm = en_negated(_licensed(source_zh, claim_en))
     negation = "" if src == clm else ("claim only" if clm else "source only")
     return Check(tuple(missing), negation)

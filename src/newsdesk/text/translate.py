@@ -130,8 +130,12 @@ _ORG = re.compile(
     r"commission|ministry|administration|bureau|agency|authority|department)\b",
     re.IGNORECASE,
 )
-# "group" of an ethnic group or a Lie group names no organization (仫佬, 李群).
-_NOT_ORG = re.compile(r"\bethnic group|\blie group|\bgroup of\b", re.IGNORECASE)
+# "group" of an ethnic group or a Lie group names no organization (仫佬, 李群), nor
+# does a person's gloss ("Liu Yunshan (1947-), ... head of the Propaganda Department").
+_NOT_ORG = re.compile(
+    r"\bethnic group|\blie group|\bgroup of\b|\(\d{3,4}-\d{0,4}\)|\bpolitician\b",
+    re.IGNORECASE,
+)
 # Headwords for a people, a nationality or a language (中国籍, 美国人, 汉语): "Chinese" in
 # "Chinese liquor" is an adjective, not a name.
 _NOT_NAME = ("人", "籍", "语", "文", "族", "话")
@@ -172,12 +176,15 @@ def names_table() -> dict[str, tuple[tuple[str, ...], bool]]:
             aliases.append((word, see.group(1)))
         if not pinyin[:1].isupper() or word.endswith(_NOT_NAME):
             continue
-        # A name's abbreviation is the same name (联通 "China United Telecommunications
-        # Corporation ... abbr. for 中国联通"), in both directions.
-        for full in _abbreviated(body):
-            aliases += [(word, full), (full, word)]
         if _ORG.search(body) and not _NOT_ORG.search(body):
             org.add(word)
+            # An organization's abbreviation is the same organization (联通 "China United
+            # Telecommunications Corporation ... abbr. for 中国联通"), both ways; not one
+            # that stands for several (北上广, "abbr. for 北京, 上海, 广州").
+            fulls = set(_abbreviated(body))
+            if len(fulls) == 1:
+                full = fulls.pop()
+                aliases += [(word, full), (full, word)]
         for gloss in body.split("/"):
             capitalized = gloss[:1].isupper() and not gloss.startswith("CL:")
             if not capitalized:
@@ -185,7 +192,7 @@ def names_table() -> dict[str, tuple[tuple[str, ...], bool]]:
             first, *rest = re.split(r"[,;(]", gloss)
             if key := _norm(first):
                 # Written with or without the syllable mark: Xiong'an, Xiongan.
-                keys[word] += dict.fromkeys((key, re.sub(r"['’]", "", key)))
+                keys[word].extend(dict.fromkeys((key, re.sub(r"['’]", "", key))))
             if word in org:
                 later += [
                     (word, k) for p in rest if _ONE_NAME.fullmatch(p.strip()) and (k := _norm(p))
