@@ -74,22 +74,22 @@ def test_jsonl_generic_fields_and_malformed_lines(tmp_path: Path, store: Store) 
     assert english.paragraphs == ("Rare earth magnets.", "Exports fell 4%.")
 
 
-def test_a_lone_surrogate_is_refused_by_name_and_the_batch_goes_on(
+def test_a_url_of_a_lone_surrogate_is_dropped_and_the_batch_goes_on(
     tmp_path: Path, store: Store
 ) -> None:
     # JSON lets "\ud800" through, but it is no character: SQLite could not store it.
     path = tmp_path / "s.jsonl"
     path.write_text(
-        '{"title": "t", "text": "正文一段", "url": "\\ud800"}\n'
+        '{"title": "稀土新闻", "text": "正文一段。", "url": "\\ud800"}\n'
         + json.dumps({"title": "好", "text": "第二条新闻的正文。"}, ensure_ascii=False)
         + "\n",
         encoding="utf-8",
     )
     report = ingest([str(path)], store, IngestOptions(embed=False))
-    assert report.summary()["added"] == 1
-    (failed,) = report.failed
-    assert failed.origin == f"{path}:1"
-    assert "'url' holds a lone surrogate \\ud800" in failed.message
+    assert report.summary()["added"] == 2
+    first = next(i for i in report.items if i.origin == f"{path}:1")
+    assert store.get(first.doc_id or "").url is None
+    assert any("dropped" in w for w in first.warnings), first
 
 
 def test_map_option_renames_fields(tmp_path: Path, store: Store) -> None:

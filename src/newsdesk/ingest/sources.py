@@ -131,30 +131,23 @@ def _parse_line(
     if not isinstance(record, dict):
         raise MalformedRecord(where, f"expected a JSON object, got {type(record).__name__}")
     budget.check_depth(record, where)
-    _refuse_lone_surrogates(record, where)
-    return _from_record(record, where, filename, mapping)
+    return _from_record(_without_lone_surrogates(record), where, filename, mapping)
 
 
-def _refuse_lone_surrogates(record: dict[str, Any], where: str) -> None:
-    """Refuse a record whose text holds a lone UTF-16 surrogate ("\\ud800"): JSON lets the
-    escape through, but it is no character, and no store or page can hold it."""
-    stack: list[tuple[str, Any]] = list(record.items())
-    while stack:
-        field, value = stack.pop()
-        texts = [value] if isinstance(value, str) else []
-        if isinstance(value, dict):
-            texts += list(value)
-            stack.extend((field, v) for v in value.values())
-        elif isinstance(value, list):
-            stack.extend((field, v) for v in value)
-        for text in [field, *texts]:
-            try:
-                text.encode("utf-8")
-            except UnicodeEncodeError as e:
-                bad = text[e.start : e.end].encode("unicode_escape").decode()
-                raise MalformedRecord(
-                    where, f"invalid JSON: {field!r} holds a lone surrogate {bad}, no character"
-                ) from None
+def _without_lone_surrogates(value: Any) -> Any:
+    """The parsed value with each lone UTF-16 surrogate ("\\ud800") as U+FFFD.
+
+    JSON lets the escape through, but it is no character: no store or page can
+    hold it (a url of one stopped the batch's write). Titles and paragraphs were
+    already cleaned so; now every field is, and a url that is no URL is dropped.
+    """
+    if isinstance(value, str):
+        return value.encode("utf-16", "surrogatepass").decode("utf-16", "replace")
+    if isinstance(value, list):
+        return [_without_lone_surrogates(v) for v in value]
+    if isinstance(value, dict):
+        return {_without_lone_surrogates(k): _without_lone_surrogates(v) for k, v in value.items()}
+    return value
 
 
 def _from_record(
