@@ -373,6 +373,16 @@ def translate(query: str) -> list[Concept]:
     return concepts
 
 
+def load_tables() -> None:
+    """Build every table a query reads (CC-CEDICT's glosses, names, organizations, senses,
+    short forms): seconds once per process, so a server does it before its first request."""
+    reverse_dictionary()
+    names_table()
+    plain_org_names()
+    sense_words()
+    short_forms_of()
+
+
 # --- the bundled model, for short topic queries ---------------------------------
 
 MODEL_NAME = "model-3"  # cache key prefix of model translations; bump when the prompt changes

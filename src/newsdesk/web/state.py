@@ -18,7 +18,7 @@ from newsdesk.store import open_store
 from newsdesk.store.base import Store
 from newsdesk.store.pool import StorePool
 from newsdesk.text.embed import CachingEmbedder, get_embedder
-from newsdesk.text.translate import reverse_dictionary
+from newsdesk.text.translate import load_tables
 from newsdesk.web import limits as budget
 from newsdesk.web.jobs import Jobs
 from newsdesk.web.limits import Limits
@@ -77,8 +77,9 @@ class Web:
             if getattr(store, "dense_search", None) is None:  # pgvector searches in the database
                 store.vectors(self.search_state.embedder.name)
             store.document_frequencies(["新闻"])
-        if config.get("query_translator") != "off":
-            reverse_dictionary()  # CC-CEDICT takes seconds to load: not in a request
+        # CC-CEDICT's tables take seconds to build: not in a request, where a SIGTERM's
+        # grace could cut it (Chinese topic queries read the names and short forms too).
+        load_tables()
 
     def topic_files(self) -> list[tuple[str, Topic | None, str]]:
         """(file name, topic or None, error) for every topic file, by file name."""
