@@ -246,10 +246,8 @@ def en_facts(text: str) -> set[Fact]:
             month, day = MONTHS[g[3].lower()], int(g[2])
         else:
             word = g[4].lower()
-            day_value = int(word) if word.isdigit() else _DAY_WORDS.get(word)
-            if day_value is None:
-                return m.group(0)
-            month, day = MONTHS[g[5].lower()], day_value
+            # _EN_DATE's third form takes only digits or a _DAY_WORDS key here
+            month, day = MONTHS[g[5].lower()], int(word) if word.isdigit() else _DAY_WORDS[word]
         if 1 <= day <= 31:
             facts.add(("d", f"{month}-{day}"))
         return " "
