@@ -385,3 +385,41 @@ def test_english_the_model_left_untranslated_is_put_in_chinese(
     assert _LEFT_ENGLISH.findall("农村revitalization战略") == ["revitalization"]  # glued too
     assert any("振兴" in c.words for c in concepts)
     assert not any("revitalization" in c.words for c in concepts)
+
+
+def test_the_news_word_for_two_english_words_joins_a_translated_topic(
+    store: Store, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The model spells "oil and gas" out (石油和天然气); the news writes 油气, which
+    # CC-CEDICT glosses "oil and gas": it joins 石油 and 天然气 as one concept. 快件
+    # ("express delivery") says no more than 快递 does, and 原油 ("crude oil") only one word.
+    _store_with(
+        store,
+        tmp_path,
+        [
+            "油气勘探取得突破 石油天然气储量增加",
+            "渤海油气勘探新发现 石油产量提升",
+            "南海油气勘探进展 天然气田投产",
+            "原油价格上涨 石油需求回升",
+            "天然气价格上涨 天然气供应偏紧",
+            "快递快件量增长",
+        ],
+    )
+    search_module = importlib.import_module("newsdesk.search.translation")
+    monkeypatch.setattr(search_module, "NEWS_WORD_MIN_DOCS", 2)
+    monkeypatch.setattr(search_module, "model_translate", lambda q: "石油和天然气勘探")
+    concepts_module = importlib.import_module("newsdesk.search.concepts")
+    monkeypatch.setattr(concepts_module, "model_available", lambda: True)
+    monkeypatch.setenv("NEWSDESK_QUERY_TRANSLATOR", "auto")
+    found = search_module.news_words(store, "oil and gas exploration", ["石油", "天然气", "勘探"])
+    assert [(n.word, n.english) for n in found] == [("油气", ("gas", "oil"))]
+    concepts, _, _, _ = query_concepts(store, "oil and gas exploration")
+    merged = next(c for c in concepts if "油气" in c.words)
+    assert {"石油", "天然气"} <= set(merged.words)
+    assert not any(c is not merged and ("石油" in c.words or "天然气" in c.words) for c in concepts)
+    # Cached in the store: the documents are read once.
+    assert store.get_translation(search_module.NEWS_WORDS, "oil and gas exploration")
+    assert not search_module.news_words(store, "express delivery growth", ["快递", "增长"])
+    assert search_module.akin("security", "securities")
+    assert search_module.akin("regulator", "regulatory")
+    assert not search_module.akin("oil", "oils")

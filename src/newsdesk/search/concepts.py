@@ -16,7 +16,12 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 from newsdesk import config
-from newsdesk.search.translation import cached_model_translation, cached_translation
+from newsdesk.search.translation import (
+    cached_model_translation,
+    cached_translation,
+    glossed,
+    news_words,
+)
 from newsdesk.store.base import DocumentFilter, Store
 from newsdesk.text.lang import detect_language
 from newsdesk.text.segment import Segmenter, search_tokens
@@ -183,7 +188,43 @@ def query_concepts(
         kind = "dictionary" if chosen else ""
         name = c.org and topic and bool(chosen)
         concepts.append(QueryConcept(tuple(present), _idf(total, n), bool(present), kind, name))
+    if by_model and topic:
+        concepts = _with_news_words(store, query, concepts, segmenter)
     return concepts, total, df, text if by_model else ""
+
+
+def _with_news_words(
+    store: Store, query: str, concepts: list[QueryConcept], segmenter: Segmenter | None
+) -> list[QueryConcept]:
+    """A model-translated topic's concepts with the news's words for two of its English words.
+
+    Each word (``translation.news_words``) sharpens the concepts whose words'
+    senses use one of its English words, and only when it is no more common than
+    any of their words (not 商务 "business, commerce" for 电商). Where it spans
+    two concepts, it and they are one concept (石油, 天然气 and 油气 for "oil and
+    gas": the English says one thing); where one, it is a concept of its own,
+    beside it (证监会 beside 证券监管).
+    """
+    words = [w for c in concepts for w in c.words]
+    found = news_words(store, query, words, segmenter)
+    if not found:
+        return concepts
+    total, df = store.document_frequencies(sorted({*words, *(n.word for n in found)}))
+    out = list(concepts)
+    for news in found:
+        related = [c for c in out if any(glossed(w, news.english) for w in c.words)]
+        n = df.get(news.word, 0)
+        if not related or not n or any(n > df.get(w, 0) > 0 for c in related for w in c.words):
+            continue
+        weight = _idf(total, n)
+        if len(related) >= 2:
+            out = [c for c in out if c not in related]
+            merged = (news.word, *(w for c in related for w in c.words))
+            weight = max(weight, *(c.weight for c in related))
+            out.append(QueryConcept(merged, weight, True, "model", any(c.name for c in related)))
+        else:
+            out.append(QueryConcept((news.word,), weight, True, "model"))
+    return out
 
 
 # An English run the model left in its Chinese ("Greater Bay Area 发展", "农村

@@ -9,17 +9,22 @@ from __future__ import annotations
 import contextlib
 import json
 import re
+from collections import Counter
+from collections.abc import Sequence
 from contextvars import ContextVar
 from dataclasses import dataclass
 
 from newsdesk.errors import ConfigError, ModelError, StoreError
-from newsdesk.store.base import Store
+from newsdesk.store.base import DocumentFilter, Store
+from newsdesk.text.segment import STOPWORDS, Segmenter, search_tokens
 from newsdesk.text.translate import MODEL_NAME as MODEL_TRANSLATOR
 from newsdesk.text.translate import NAME as TRANSLATOR
 from newsdesk.text.translate import (
     Concept,
     find_names,
     model_translate,
+    people_and_places,
+    sense_words,
     translate,
 )
 
@@ -97,3 +102,87 @@ def cached_model_translation(store: Store, query: str) -> ModelTranslation | Non
         value = json.dumps({"chinese": chinese, "names": orgs}, ensure_ascii=False)
         store.save_translation(MODEL_TRANSLATOR, key, value)
     return ModelTranslation(chinese, tuple(orgs)) if chinese else None
+
+
+# --- the news's own word for two of the topic's English words ----------------------
+
+NEWS_WORDS = "news-1"  # cache key of news_words; bump when its output changes
+
+# The first BM25 documents of a model-translated topic read for the news's words,
+# and how many of them must use a word. Set once (a first page and a tenth of it),
+# not tuned.
+NEWS_WORD_DOCS = 30
+
+
+NEWS_WORD_MIN_DOCS = 3
+
+
+@dataclass(frozen=True, slots=True)
+class NewsWord:
+    """A word the news uses for two or more of an English topic's words, and those words."""
+
+    word: str
+    english: tuple[str, ...]
+
+
+def akin(a: str, b: str) -> bool:
+    """Whether two English words are one word's forms (security, securities; regulator,
+    regulatory): equal, or of five letters or more and alike but for the last two."""
+    if a == b:
+        return True
+    n = min(len(a), len(b))
+    same = next((i for i, (x, y) in enumerate(zip(a, b, strict=False)) if x != y), n)
+    return n >= 5 and same >= n - 2
+
+
+def glossed(word: str, english: Sequence[str]) -> set[str]:
+    """The words of ``english`` that one of ``word``'s CC-CEDICT senses uses."""
+    senses = sense_words().get(word, ())
+    return {e for e in english if any(akin(e, m) for m in senses)}
+
+
+def news_words(
+    store: Store, query: str, chinese: Sequence[str], segmenter: Segmenter | None = None
+) -> list[NewsWord]:
+    """Words the news writes for two of ``query``'s English words together, cached.
+
+    The model spells a topic out word by word (石油和天然气 for "oil and gas",
+    证券监管 for "securities regulator") where the news has one word for the pair
+    (油气 "oil and gas", 证监会 "China Securities Regulatory Commission"). Such a
+    word is found in the first NEWS_WORD_DOCS BM25 documents of the translation's
+    ``chinese`` words (titles and leads, in NEWS_WORD_MIN_DOCS of them at least)
+    when its CC-CEDICT senses use two or more of the query's content words and no
+    one word of the translation's (or one found before it) already does (快件 for
+    快递 "express delivery").
+    A person or a place says who or where, not what: never one.
+    """
+    key = " ".join(query.split())
+    cached = store.get_translation(NEWS_WORDS, key)
+    if cached is not None:
+        return [NewsWord(w, tuple(e)) for w, e in json.loads(cached)]
+    english = sorted(
+        {w for w in re.findall(r"[a-z]+", key.lower()) if len(w) >= 3 and w not in STOPWORDS}
+    )
+    found: list[NewsWord] = []
+    if len(english) >= 2 and chinese:
+        top = store.lexical_search(list(chinese), DocumentFilter(), NEWS_WORD_DOCS)
+        counts: Counter[str] = Counter()
+        for doc in store.get_many([d for d, _ in top]):
+            text = doc.title + "\n" + "\n".join(doc.paragraphs[:6])
+            counts.update(
+                {t for t in search_tokens(text, segmenter) if len(t) >= 2 and not t.isascii()}
+            )
+        said = [glossed(w, english) for w in chinese]
+        for word, n in counts.most_common():
+            if n < NEWS_WORD_MIN_DOCS:
+                break
+            if word in chinese or word in people_and_places():
+                continue
+            matched = glossed(word, english)
+            if len(matched) >= 2 and not any(matched <= s for s in said):
+                found.append(NewsWord(word, tuple(sorted(matched))))
+                said.append(matched)  # 中国证监会 after 证监会 says nothing more
+    with contextlib.suppress(StoreError):
+        value = json.dumps([[n.word, n.english] for n in found], ensure_ascii=False)
+        store.save_translation(NEWS_WORDS, key, value)
+    return found

@@ -261,6 +261,15 @@ def _abbreviated(body: str) -> list[str]:
 
 
 @lru_cache(maxsize=1)
+def people_and_places() -> frozenset[str]:
+    """CC-CEDICT's proper names (capitalized pinyin) that name no organization."""
+    orgs = org_headwords()
+    return frozenset(
+        w for w, pinyin, _ in cedict_entries() if pinyin[:1].isupper() and w not in orgs
+    )
+
+
+@lru_cache(maxsize=1)
 def plain_org_names() -> frozenset[str]:
     """Organization headwords that are no common word too (百度, 格力; not 大众, 小米, 联想).
 
@@ -381,6 +390,7 @@ def load_tables() -> None:
     plain_org_names()
     sense_words()
     short_forms_of()
+    people_and_places()
 
 
 # --- the bundled model, for short topic queries ---------------------------------
