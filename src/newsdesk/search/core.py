@@ -18,7 +18,7 @@ from newsdesk.search.concepts import (
     weights_by_concept,
 )
 from newsdesk.search.dense import concept_agreement, dense_candidates
-from newsdesk.search.fusion import hybrid, translation_vector
+from newsdesk.search.fusion import both_vectors, hybrid, translation_vector
 from newsdesk.search.snippets import best_paragraphs
 from newsdesk.search.translation import MODEL_CALLS
 from newsdesk.store.base import DocumentFilter, Store
@@ -126,11 +126,15 @@ def rank(
     if options.mode in ("hybrid", "dense"):
         emb = embedder or get_embedder()
         qv = query_vector if query_vector is not None else emb.embed([query])[0]
-        dense = dense_candidates(store, qv, emb.name, flt if options.filtered else None, depth)
+        # A model-translated topic is searched by its English and its Chinese
+        # together (USE places "Tencent" far from 腾讯 news; README).
+        zh = emb.embed([evidence.translation])[0] if evidence.translation else None
+        dv = qv if zh is None else both_vectors(qv, zh)
+        dense = dense_candidates(store, dv, emb.name, flt if options.filtered else None, depth)
         if options.mode == "hybrid" and len(evidence.concepts) > 1:
             # A translated topic's concepts are Chinese words: judge them by the
-            # Chinese's vector (USE places "Tencent" far from 腾讯 news).
-            av = translation_vector(emb, evidence, qv)
+            # Chinese's vector.
+            av = translation_vector(emb, evidence, qv, zh)
             agreement = concept_agreement(store, evidence, emb.name, av)
     lexical = combine_concepts(evidence, agreement)[:depth]
     if options.mode == "lexical":

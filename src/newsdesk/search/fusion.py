@@ -126,14 +126,22 @@ def hybrid(
 
 
 def translation_vector(
-    emb: Embedder, evidence: LexicalEvidence, qv: npt.NDArray[np.float32]
+    emb: Embedder,
+    evidence: LexicalEvidence,
+    qv: npt.NDArray[np.float32],
+    zh: npt.NDArray[np.float32] | None = None,
 ) -> npt.NDArray[np.float32]:
-    """The vector concept agreement is measured with (see TRANSLATED_VECTOR)."""
+    """The vector concept agreement is measured with (see TRANSLATED_VECTOR); ``zh``:
+    the translation's vector, when already made."""
     if not evidence.translation or TRANSLATED_VECTOR == "query":
         return qv
-    zh: npt.NDArray[np.float32] = emb.embed([evidence.translation])[0]
-    if TRANSLATED_VECTOR == "translation":
-        return zh
-    both = qv + zh
+    if zh is None:
+        zh = emb.embed([evidence.translation])[0]
+    return zh if TRANSLATED_VECTOR == "translation" else both_vectors(qv, zh)
+
+
+def both_vectors(a: npt.NDArray[np.float32], b: npt.NDArray[np.float32]) -> npt.NDArray[np.float32]:
+    """The normalized sum of two vectors."""
+    both = a + b
     out: npt.NDArray[np.float32] = (both / (np.linalg.norm(both) or 1.0)).astype(np.float32)
     return out
