@@ -14,8 +14,8 @@ from newsdesk.errors import ModelError
 from newsdesk.model import Claim, Group, Summary, Verdict
 from newsdesk.render import summary_markdown, summary_text
 from newsdesk.store import Store
-from newsdesk.summarize import SummaryOptions, summarize, summarize_document
-from newsdesk.summarize.backends import Messages, OpenAILLM
+from newsdesk.summarize import SummaryOptions, prompts, summarize, summarize_document
+from newsdesk.summarize.backends import Messages, OpenAILLM, compact_grammar
 from tests.conftest import FakeEmbedder, ScriptedLLM, make_document
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -478,3 +478,20 @@ def test_the_model_of_the_options_writes_the_brief(store: Store) -> None:
     finally:
         LLMS.unregister("fake-options")
     assert [b.model for b in briefs] == ["default-model", "m-1", "m-2"]  # each cached apart
+
+
+def test_the_local_model_writes_its_json_without_whitespace() -> None:
+    # llama.cpp's schema converter lets the model spend tokens on a newline and an
+    # indent before each key; the compact grammar allows none and keeps the limits.
+    grammar = compact_grammar(prompts.HEADED_POINT_SCHEMA)
+    assert grammar.splitlines()[:3] == [
+        'root ::= "{\\"point\\":" f0 ",\\"heading\\":" f1 "}"',
+        'f0 ::= "\\"" c{0,600} "\\""',
+        f'f1 ::= "\\"" c{{0,{prompts.HEADING_CHARS}}} "\\""',
+    ]
+    judge = 'root ::= "{\\"answer\\":" ("\\"YES\\"" | "\\"NO\\"") "}"'
+    assert compact_grammar(prompts.JUDGE_SCHEMA) == judge
+    nested = {"type": "object", "properties": {"a": {"type": "object"}}, "required": ["a"]}
+    assert compact_grammar(nested) == ""  # another shape: the schema itself is sent
+    optional = {"type": "object", "properties": {"a": {"type": "string"}}, "required": []}
+    assert compact_grammar(optional) == ""

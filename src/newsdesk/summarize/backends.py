@@ -297,7 +297,7 @@ class LocalLLM(BaseLLM):
                     "messages": messages,
                     "max_tokens": max_tokens,
                     "temperature": 0,
-                    "json_schema": schema,
+                    **_constraint(schema),
                     "cache_prompt": True,
                 }
             )
@@ -334,6 +334,51 @@ class LocalLLM(BaseLLM):
         self.usage[0] += int(used.get("prompt_tokens", 0))
         self.usage[1] += int(used.get("completion_tokens", 0))
         return yes_share(top)
+
+
+def _constraint(schema: dict[str, object]) -> dict[str, object]:
+    """llama.cpp's constraint for ``schema``: a compact grammar where one can be written."""
+    grammar = compact_grammar(schema)
+    return {"grammar": grammar} if grammar else {"json_schema": schema}
+
+
+# One JSON string character, as llama.cpp's own schema converter writes it.
+_JSON_CHAR = r'[^"\\\x7F\x00-\x1F] | "\\" (["\\/bfnrt] | "u" [0-9a-fA-F]{4})'
+
+
+def compact_grammar(schema: dict[str, object]) -> str:
+    """A GBNF grammar for an object of required string fields, with no whitespace.
+
+    llama.cpp's converter of a JSON schema allows whitespace between tokens,
+    and the bundled model writes a newline and an indent before each key: 8 to
+    9 tokens of each rewrite's ~50, each as slow as a word (measured: 16% fewer
+    generated tokens, 14% less time over ten rewrites). The same object written
+    compactly is parsed alike. Fields keep their order; a field's ``maxLength``
+    and ``enum`` are kept. "" where the schema has another shape (then the
+    schema itself is sent).
+    """
+    props = schema.get("properties")
+    required = schema.get("required")
+    if schema.get("type") != "object" or not isinstance(props, dict) or not props:
+        return ""
+    if not isinstance(required, list) or list(props) != required:
+        return ""
+    parts, rules = [], []
+    for i, (key, spec) in enumerate(props.items()):
+        if not isinstance(spec, dict) or spec.get("type") != "string" or '"' in str(key):
+            return ""
+        lead = "{" if i == 0 else ","
+        parts.append(json.dumps(f'{lead}"{key}":'))
+        enum = spec.get("enum")
+        if isinstance(enum, list):
+            parts.append("(" + " | ".join(json.dumps(json.dumps(str(v))) for v in enum) + ")")
+            continue
+        limit = spec.get("maxLength")
+        count = f"{{0,{int(limit)}}}" if isinstance(limit, int) else "*"
+        rules.append(f'f{i} ::= "\\"" c{count} "\\""')
+        parts.append(f"f{i}")
+    chars = [f"c ::= {_JSON_CHAR}"] if rules else []
+    return "\n".join([f'root ::= {" ".join(parts)} "}}"', *rules, *chars])
 
 
 GGUF_MAGIC = b"GGUF"  # the first four bytes of every GGUF file
