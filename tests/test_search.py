@@ -24,6 +24,7 @@ from newsdesk.search import (
 )
 from newsdesk.search.concepts import _LEFT_ENGLISH, _abbreviations, _spans
 from newsdesk.store import Store
+from newsdesk.store.base import DocumentFilter
 from newsdesk.text.segment import JiebaSegmenter, search_tokens
 from newsdesk.text.translate import NAME as TRANSLATOR
 from newsdesk.text.translate import find_names, plain_org_names, translate
@@ -423,3 +424,25 @@ def test_the_news_word_for_two_english_words_joins_a_translated_topic(
     assert search_module.akin("security", "securities")
     assert search_module.akin("regulator", "regulatory")
     assert not search_module.akin("oil", "oils")
+
+
+def test_a_character_the_segmenter_split_off_is_searched_beside_its_neighbour(
+    store: Store, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # 保障房建设 is segmented 保障 + 房 + 建设, and 房 alone is any house (房价, 新房):
+    # it is searched as the phrase "保障 房", in both stores.
+    titles = ["保障房建设加快推进", "社会保障体系完善 房价平稳", "今年粗钢产量下降", "粗钢出口增加"]
+    _store_with(store, tmp_path, titles)
+    assert search_tokens("保障房建设") == ["保障", "房", "建设"]
+    concepts, _, df, _ = query_concepts(store, "保障房建设")
+    house = next(c for c in concepts if any("房" in w for w in c.words))
+    assert "保障 房" in house.words and "房" not in house.words
+    found = [d for d, _ in store.lexical_search(["保障 房"], DocumentFilter(), 10)]
+    assert [d.title for d in store.get_many(found)] == ["保障房建设加快推进"]
+    assert store.document_frequencies(["保障 房"])[1] == {"保障 房": 1}
+    # 粗钢产量 is 粗 + 钢产量; the stories that write 粗钢 alone hold it as a word.
+    concepts_module = importlib.import_module("newsdesk.search.concepts")
+    monkeypatch.setattr(concepts_module, "SPLIT_WORD_MIN_DOCS", 1)
+    concepts, _, _, _ = query_concepts(store, "粗钢产量")
+    assert any("粗钢" in c.words for c in concepts)
+    assert not any(c.words == ("粗",) for c in concepts)

@@ -67,8 +67,10 @@ def _searchable(tokens: Iterable[str]) -> set[str]:
 
 
 def _tsquery_term(token: str) -> str:
-    """One token as a quoted tsquery operand ('' doubles a quote)."""
-    return "'" + token.replace("\\", "").replace("'", "''") + "'"
+    """One token as a quoted tsquery operand ('' doubles a quote); tokens with a space
+    between them are a phrase, side by side ('保障' <-> '房'), as in SQLite's FTS5."""
+    parts = [p.replace("\\", "").replace("'", "''") for p in token.split()]
+    return " <-> ".join(f"'{p}'" for p in parts if p) or "''"
 
 
 # BM25 from the tsvector's positions and weights, the formula of SQLite FTS5's
@@ -222,7 +224,9 @@ class PostgresStore(SQLStore):
             return []
         query = " | ".join(_tsquery_term(t) for t in terms)
         where, args = filter_sql(flt, alias="d.")
-        rows = self._all(_BM25.format(where=where), (query, terms, *args, limit))
+        # A phrase's words are counted one by one in the documents that hold it.
+        lexemes = sorted({p for t in terms for p in t.split()})
+        rows = self._all(_BM25.format(where=where), (query, lexemes, *args, limit))
         return [(r[0], float(r[1])) for r in rows]
 
     def document_frequencies(self, tokens: Sequence[str]) -> tuple[int, dict[str, int]]:

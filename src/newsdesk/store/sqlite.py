@@ -178,8 +178,9 @@ class SQLiteStore(SQLStore):
         out: dict[str, int] = {}
         words = {t for t in tokens if t.replace('"', "")}
         # Han words are stored as they are: one lookup in the vocabulary table.
-        # Latin words are stemmed by the index (porter), so ask the index itself.
-        plain = sorted(w for w in words if not w.isascii())
+        # Latin words are stemmed by the index (porter), so ask the index itself,
+        # as for a phrase (words with a space between them, side by side).
+        plain = sorted(w for w in words if not w.isascii() and " " not in w)
         if plain:
             out.update(self._in("SELECT term, doc FROM doc_vocab WHERE term {ids}", plain))
         for w in words - set(plain):
