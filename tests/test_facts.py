@@ -481,18 +481,18 @@ def test_the_exact_checks_alone_on_the_wmt_tuning_pairs() -> None:
 
 def test_the_exact_checks_on_every_human_translation_of_the_tuning_part() -> None:
     """Measured without the model (bench/exact_checks.py): of the 1,564 human
-    translations, 56 (3.6%) falsely rejected (55 before a share and a count were told
-    apart: a translator wrote 5% for a bare 5), 33 of them for a one-sided negation
+    translations, 55 (3.5%) falsely rejected (59 before 行动不便 "limited mobility" and
+    暧昧不清 "ambiguous" were read as no negation), 32 of them for a one-sided negation
     (52 and 78 before "lacks" for 缺乏 and the like were read as the source's word,
     没 read mò, glued units and Western-order names); of the 1,050 translations
-    with a negation put in or taken out, 932 caught (929 before)."""
+    with a negation put in or taken out, 936 caught (932 before)."""
     docs = list(wmt.load(shared_data("eval/wmt21_zh_en_news_docs.jsonl"), "tune"))
     pairs, found = crosslingual.exact_rejections(docs)
     rejected = {(r.doc_id, r.segment, r.ref) for r in found}
-    assert len(rejected) / pairs <= 0.04
-    assert sum(r.kind.startswith("negation") for r in found) <= 36
+    assert len(rejected) / pairs <= 0.037
+    assert sum(r.kind.startswith("negation") for r in found) <= 33
     changed, caught, _by_negation = crosslingual.negation_catches(docs)
-    assert caught / changed >= 0.88
+    assert caught / changed >= 0.885
 
 
 def test_the_cached_model_asks_each_question_once(tmp_path: Path) -> None:

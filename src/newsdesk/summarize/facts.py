@@ -439,6 +439,8 @@ _ZH_NOT_NEGATION = (
     "不言而喻",
     "两不误",
     "不到",
+    "行动不便",
+    "暧昧不清",
 )
 _ZH_NEGATION = re.compile(r"[不没未无非别勿莫否]")
 # Negation in English also lives in affixes, as Chinese 无/不/非 compounds are
