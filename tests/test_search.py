@@ -408,6 +408,7 @@ def test_the_news_word_for_two_english_words_joins_a_translated_topic(
     )
     search_module = importlib.import_module("newsdesk.search.translation")
     monkeypatch.setattr(search_module, "NEWS_WORD_MIN_DOCS", 2)
+    monkeypatch.setattr(search_module, "NEWS_WORD_DOCS", 5)
     monkeypatch.setattr(search_module, "model_translate", lambda q: "石油和天然气勘探")
     concepts_module = importlib.import_module("newsdesk.search.concepts")
     monkeypatch.setattr(concepts_module, "model_available", lambda: True)
@@ -418,12 +419,20 @@ def test_the_news_word_for_two_english_words_joins_a_translated_topic(
     merged = next(c for c in concepts if "油气" in c.words)
     assert {"石油", "天然气"} <= set(merged.words)
     assert not any(c is not merged and ("石油" in c.words or "天然气" in c.words) for c in concepts)
-    # Cached in the store: the documents are read once.
+    # Cached in the store: the documents are read once; not from a store too small to say.
     assert store.get_translation(search_module.NEWS_WORDS, "oil and gas exploration")
+    monkeypatch.setattr(search_module, "NEWS_WORD_DOCS", 50)
+    assert search_module.news_words(store, "natural gas exploration", ["天然气", "勘探"]) == []
+    assert store.get_translation(search_module.NEWS_WORDS, "natural gas exploration") is None
     assert not search_module.news_words(store, "express delivery growth", ["快递", "增长"])
     assert search_module.akin("security", "securities")
     assert search_module.akin("regulator", "regulatory")
-    assert not search_module.akin("oil", "oils")
+    assert not search_module.akin("price", "prime")
+    assert not search_module.akin("market", "marker")
+    # A person or a place is never the news's word; a proper noun of another kind may be.
+    names = importlib.import_module("newsdesk.text.translate").people_and_places()
+    assert {"马化腾", "北京"} <= names
+    assert not {"冬奥会", "春节", "央行"} & names
 
 
 def test_a_character_the_segmenter_split_off_is_searched_beside_its_neighbour(
@@ -431,12 +440,19 @@ def test_a_character_the_segmenter_split_off_is_searched_beside_its_neighbour(
 ) -> None:
     # 保障房建设 is segmented 保障 + 房 + 建设, and 房 alone is any house (房价, 新房):
     # it is searched as the phrase "保障 房", in both stores.
-    titles = ["保障房建设加快推进", "社会保障体系完善 房价平稳", "今年粗钢产量下降", "粗钢出口增加"]
+    titles = [
+        "保障房建设加快推进",
+        "社会保障体系完善 房价平稳",
+        "今年粗钢产量下降",
+        "粗钢出口增加",
+        "A股市场回暖",
+    ]
     _store_with(store, tmp_path, titles)
     assert search_tokens("保障房建设") == ["保障", "房", "建设"]
-    concepts, _, df, _ = query_concepts(store, "保障房建设")
+    concepts, _, _, _ = query_concepts(store, "保障房建设")
     house = next(c for c in concepts if any("房" in w for w in c.words))
-    assert "保障 房" in house.words and "房" not in house.words
+    assert "保障 房" in house.words
+    assert "房" not in house.words
     found = [d for d, _ in store.lexical_search(["保障 房"], DocumentFilter(), 10)]
     assert [d.title for d in store.get_many(found)] == ["保障房建设加快推进"]
     assert store.document_frequencies(["保障 房"])[1] == {"保障 房": 1}
@@ -446,3 +462,26 @@ def test_a_character_the_segmenter_split_off_is_searched_beside_its_neighbour(
     concepts, _, _, _ = query_concepts(store, "粗钢产量")
     assert any("粗钢" in c.words for c in concepts)
     assert not any(c.words == ("粗",) for c in concepts)
+    # 股 after a letter is A股's word (the index holds 股 there), not a split compound.
+    assert search_tokens("A股市场") == ["股", "市场"]
+    concepts, _, _, _ = query_concepts(store, "A股市场")
+    assert any(c.words == ("股",) for c in concepts)
+
+
+def test_both_stores_order_a_phrase_and_its_words_alike(tmp_path: Path, postgres: object) -> None:
+    # A phrase is one term (its IDF over the stories that hold it), not its words
+    # counted wherever they stand: 社会保障建设 holds 保障 and 建设 but not "保障 房".
+    from newsdesk import open_store
+    from tests.conftest import fresh_database
+
+    titles = ["保障房建设加快推进", "社会保障建设", "新房建设提速", "保障房 保障房 分配", "平稳"]
+    orders = []
+    for url in (str(tmp_path / "p.db"), fresh_database(postgres)):
+        s = _store_with(open_store(url), tmp_path, titles)
+        for tokens in (["保障 房", "建设"], ["保障 房"]):
+            found = s.lexical_search(tokens, DocumentFilter(), 10)
+            orders.append([d.title for d in s.get_many([d for d, _ in found])])
+        s.close()
+    assert orders[:2] == orders[2:]
+    assert orders[1] == ["保障房 保障房 分配", "保障房建设加快推进"]
+    assert set(orders[0][:2]) == set(orders[1])  # the phrase's stories first

@@ -495,3 +495,9 @@ def test_the_local_model_writes_its_json_without_whitespace() -> None:
     assert compact_grammar(nested) == ""  # another shape: the schema itself is sent
     optional = {"type": "object", "properties": {"a": {"type": "string"}}, "required": []}
     assert compact_grammar(optional) == ""
+    assert compact_grammar({**optional, "required": ["a"]}).startswith('root ::= "{\\"a\\":"')
+    quoted = {"type": "object", "properties": {'a"b': {"type": "string"}}, "required": ['a"b']}
+    assert '\\\\\\"' in compact_grammar(quoted)  # the key's quote escaped in JSON and in GBNF
+    for unsupported in ({"type": "string", "minLength": 1}, {"type": "string", "enum": []}):
+        schema = {"type": "object", "properties": {"a": unsupported}, "required": ["a"]}
+        assert compact_grammar(schema) == ""

@@ -191,13 +191,17 @@ def query_concepts(
         name = c.org and topic and bool(chosen)
         concepts.append(QueryConcept(tuple(present), _idf(total, n), bool(present), kind, name))
     if by_model and topic:
-        concepts = _with_news_words(store, query, concepts, segmenter)
+        concepts, df = _with_news_words(store, query, concepts, df, segmenter)
     return concepts, total, df, text if by_model else ""
 
 
 def _with_news_words(
-    store: Store, query: str, concepts: list[QueryConcept], segmenter: Segmenter | None
-) -> list[QueryConcept]:
+    store: Store,
+    query: str,
+    concepts: list[QueryConcept],
+    df: dict[str, int],
+    segmenter: Segmenter | None,
+) -> tuple[list[QueryConcept], dict[str, int]]:
     """A model-translated topic's concepts with the news's words for two of its English words.
 
     Each word (``translation.news_words``) sharpens the concepts whose words'
@@ -210,8 +214,9 @@ def _with_news_words(
     words = [w for c in concepts for w in c.words]
     found = news_words(store, query, words, segmenter)
     if not found:
-        return concepts
-    total, df = store.document_frequencies(sorted({*words, *(n.word for n in found)}))
+        return concepts, df
+    total, more = store.document_frequencies(sorted({*words, *(n.word for n in found)}))
+    df = {**df, **more}
     out = list(concepts)
     for news in found:
         related = [c for c in out if any(glossed(w, news.english) for w in c.words)]
@@ -226,7 +231,7 @@ def _with_news_words(
             out.append(QueryConcept(merged, weight, True, "model", any(c.name for c in related)))
         else:
             out.append(QueryConcept((news.word,), weight, True, "model"))
-    return out
+    return out, df
 
 
 # An English run the model left in its Chinese ("Greater Bay Area 发展", "农村
@@ -328,12 +333,13 @@ def _single_characters(
     the text is written so (粗钢); where none of these occurs, as itself.
     """
     longest = [max(g, key=len) for g in groups]
-    out = []
+    forms: dict[int, tuple[list[str], list[str]]] = {}
     for i, group in enumerate(groups):
         char = longest[i]
         if len(group) != 1 or len(char) != 1 or char.isascii():
-            out.append(group)
             continue
+        if re.search(f"[A-Za-z0-9]{re.escape(char)}", text):
+            continue  # A股, 5G: a letter's or a figure's word, not a split compound
         before = longest[i - 1] if i else ""
         after = longest[i + 1] if i + 1 < len(groups) else ""
         phrases, words = [], []
@@ -342,8 +348,21 @@ def _single_characters(
         if after and not after.isascii() and char + after in text:
             phrases.append(f"{char} {after}")
             at = text.find(char + after)
-            words = [text[at : at + n] for n in (2, 3) if text[at : at + n] not in tokens]
-        _, df = store.document_frequencies([*phrases, *words])
+            words = [
+                text[at : at + n]
+                for n in range(2, min(3, 1 + len(after)) + 1)
+                if text[at : at + n] not in tokens
+            ]
+        forms[i] = (phrases, words)
+    if not forms:
+        return groups
+    _, df = store.document_frequencies(sorted({w for p, ws in forms.values() for w in (*p, *ws)}))
+    out = []
+    for i, group in enumerate(groups):
+        if i not in forms:
+            out.append(group)
+            continue
+        phrases, words = forms[i]
         kept = [p for p in phrases if df.get(p, 0)]
         kept += [w for w in words if df.get(w, 0) >= SPLIT_WORD_MIN_DOCS]
         out.append(kept or group)

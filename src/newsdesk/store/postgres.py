@@ -76,21 +76,35 @@ def _tsquery_term(token: str) -> str:
 # BM25 from the tsvector's positions and weights, the formula of SQLite FTS5's
 # bm25() (k1 1.2, b 0.75, title words counting double, IDF over every indexed
 # document), so both stores rank alike. Arguments: the tsquery, its terms.
-_BM25 = (
+_STATS = (
     "WITH q AS (SELECT to_tsquery('simple', ?) AS q),"
     " stats AS (SELECT count(*)::float8 AS n, greatest(avg(n_tokens), 1) AS avgdl"
     " FROM doc_fts),"
-    " hits AS (SELECT f.doc_id, f.n_tokens, u.lexeme,"
+    " parts AS (SELECT f.doc_id, f.n_tokens, u.lexeme,"
     " 2 * cardinality(array_positions(u.weights, 'A'))"
     " + cardinality(array_positions(u.weights, 'B')) AS tf"
     " FROM doc_fts f, q, unnest(f.tsv) u WHERE f.tsv @@ q.q AND u.lexeme = ANY(?)),"
-    " idf AS (SELECT h.lexeme, greatest(ln((stats.n - count(*) + 0.5)"
-    " / (count(*) + 0.5)), 1e-6) AS w FROM hits h, stats GROUP BY h.lexeme, stats.n)"
-    " SELECT h.doc_id, sum(idf.w * h.tf * 2.2"
-    " / (h.tf + 1.2 * (0.25 + 0.75 * h.n_tokens / stats.avgdl))) AS s"
+)
+_IDF = "greatest(ln((stats.n - count(*) + 0.5) / (count(*) + 0.5)), 1e-6) AS w"
+_SCORE = "idf.w * h.tf * 2.2 / (h.tf + 1.2 * (0.25 + 0.75 * h.n_tokens / stats.avgdl))"
+_BM25 = (
+    _STATS + " hits AS (SELECT * FROM parts),"
+    f" idf AS (SELECT h.lexeme, {_IDF} FROM hits h, stats GROUP BY h.lexeme, stats.n)"
+    f" SELECT h.doc_id, sum({_SCORE}) AS s"
     " FROM hits h JOIN idf ON idf.lexeme = h.lexeme CROSS JOIN stats"
     " JOIN documents d ON d.id = h.doc_id WHERE {where}"
     " GROUP BY h.doc_id ORDER BY s DESC, h.doc_id LIMIT ?"
+)
+# One phrase ('保障' <-> '房') as one term, as FTS5 scores it: its IDF over the
+# documents that hold it, its frequency the least of its words' there (FTS5
+# counts the phrase itself; the two differ only where a word also stands alone).
+_PHRASE_BM25 = (
+    _STATS + " hits AS (SELECT doc_id, n_tokens, min(tf) AS tf FROM parts"
+    " GROUP BY doc_id, n_tokens),"
+    f" idf AS (SELECT {_IDF} FROM hits, stats GROUP BY stats.n)"
+    f" SELECT h.doc_id, {_SCORE} AS s"
+    " FROM hits h CROSS JOIN idf CROSS JOIN stats"
+    " JOIN documents d ON d.id = h.doc_id WHERE {where}"
 )
 
 
@@ -222,12 +236,28 @@ class PostgresStore(SQLStore):
         terms = sorted({t.lower() for t in _searchable(tokens)})
         if not terms:
             return []
-        query = " | ".join(_tsquery_term(t) for t in terms)
         where, args = filter_sql(flt, alias="d.")
-        # A phrase's words are counted one by one in the documents that hold it.
-        lexemes = sorted({p for t in terms for p in t.split()})
-        rows = self._all(_BM25.format(where=where), (query, lexemes, *args, limit))
-        return [(r[0], float(r[1])) for r in rows]
+        words = [t for t in terms if " " not in t]
+        phrases = [t for t in terms if " " in t]
+        scores: dict[str, float] = {}
+        if words:
+            query = " | ".join(_tsquery_term(t) for t in words)
+            rows = self._all(_BM25.format(where=where), (query, words, *args, limit))
+            scores.update((r[0], float(r[1])) for r in rows)
+        phrased: dict[str, float] = {}
+        for phrase in phrases:
+            sql = _PHRASE_BM25.format(where=where)
+            for r in self._all(sql, (_tsquery_term(phrase), phrase.split(), *args)):
+                phrased[r[0]] = phrased.get(r[0], 0.0) + float(r[1])
+        missing = sorted(set(phrased) - set(scores))
+        if words and missing:  # their words' part, beyond the first ``limit``
+            query = " | ".join(_tsquery_term(t) for t in words)
+            sql = _BM25.format(where=where + " AND d.id = ANY(?)")
+            rows = self._all(sql, (query, words, *args, missing, len(missing)))
+            scores.update((r[0], float(r[1])) for r in rows)
+        for doc, s in phrased.items():
+            scores[doc] = scores.get(doc, 0.0) + s
+        return sorted(scores.items(), key=lambda kv: (-kv[1], kv[0]))[:limit]
 
     def document_frequencies(self, tokens: Sequence[str]) -> tuple[int, dict[str, int]]:
         """The number of indexed documents, and in how many each token occurs."""

@@ -260,12 +260,26 @@ def _abbreviated(body: str) -> list[str]:
     ]
 
 
+# A proper name's gloss that says it is a person (a year of birth or death, a
+# surname) or a place; 冬奥会 "Winter Olympics", 春节 and 央行 are proper nouns too,
+# and none of these.
+_PERSON_OR_PLACE = re.compile(
+    r"\(\d{3,4}|\(born|\(died|\bsurname\b|\b(?:county|province|city|town|township|"
+    r"district|prefecture|village|river|mountains?|lake|island|capital|region|"
+    r"municipality|state|country)\b",
+    re.IGNORECASE,
+)
+
+
 @lru_cache(maxsize=1)
 def people_and_places() -> frozenset[str]:
-    """CC-CEDICT's proper names (capitalized pinyin) that name no organization."""
+    """CC-CEDICT's proper names (capitalized pinyin) of a person or a place, never an
+    organization (马化腾 "Ma Huateng (1971-), founder of Tencent"; 北京)."""
     orgs = org_headwords()
     return frozenset(
-        w for w, pinyin, _ in cedict_entries() if pinyin[:1].isupper() and w not in orgs
+        w
+        for w, pinyin, body in cedict_entries()
+        if pinyin[:1].isupper() and w not in orgs and _PERSON_OR_PLACE.search(body)
     )
 
 
