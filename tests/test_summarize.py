@@ -491,13 +491,17 @@ def test_the_local_model_writes_its_json_without_whitespace() -> None:
     ]
     judge = 'root ::= "{\\"answer\\":" ("\\"YES\\"" | "\\"NO\\"") "}"'
     assert compact_grammar(prompts.JUDGE_SCHEMA) == judge
-    nested = {"type": "object", "properties": {"a": {"type": "object"}}, "required": ["a"]}
+    nested: dict[str, object] = {"type": "object", "properties": {"a": {"type": "object"}}}
+    nested["required"] = ["a"]
     assert compact_grammar(nested) == ""  # another shape: the schema itself is sent
-    optional = {"type": "object", "properties": {"a": {"type": "string"}}, "required": []}
+    optional: dict[str, object] = {"type": "object", "properties": {"a": {"type": "string"}}}
+    optional["required"] = []
     assert compact_grammar(optional) == ""
     assert compact_grammar({**optional, "required": ["a"]}).startswith('root ::= "{\\"a\\":"')
-    quoted = {"type": "object", "properties": {'a"b': {"type": "string"}}, "required": ['a"b']}
+    quoted: dict[str, object] = {"type": "object", "properties": {'a"b': {"type": "string"}}}
+    quoted["required"] = ['a"b']
     assert '\\\\\\"' in compact_grammar(quoted)  # the key's quote escaped in JSON and in GBNF
     for unsupported in ({"type": "string", "minLength": 1}, {"type": "string", "enum": []}):
-        schema = {"type": "object", "properties": {"a": unsupported}, "required": ["a"]}
+        schema: dict[str, object] = {"type": "object", "properties": {"a": unsupported}}
+        schema["required"] = ["a"]
         assert compact_grammar(schema) == ""
