@@ -617,3 +617,16 @@ def test_months_after_a_figure_are_a_span_and_one_character_licenses_no_negation
     # 当 has a colloquial sense "to fail (a student)"; 当年 is "that year": "failed" is added.
     assert check("公司当年盈利。", "The company failed to make a profit that year.").negation
     assert check("企业缺乏资金。", "The firm lacks funds.").ok  # 缺乏 is "to lack"
+
+
+def test_a_sum_in_another_currency_than_its_sources_is_rejected() -> None:
+    # Seen in the demo digest: 56万元 (560,000 yuan) written "$560,000"; the figure matches.
+    source = "氧化镨钕价格本周升至56万元/吨。"
+    assert exact_problems(source, "The price rose to $560,000 per ton this week.")[0] == [
+        "currency US dollars not in the source"
+    ]
+    assert exact_problems(source, "The price rose to 560,000 yuan per ton this week.")[0] == []
+    assert check("港股收于20港元。", "The shares closed at HK$20.").ok  # Hong Kong's dollar
+    assert not check("融资5亿美元。", "It raised 500 million yuan.").ok
+    assert check("投入经费105万余元。", "It invested more than RMB 1.05 million.").ok
+    assert check("编剧邓原几经打磨。", "Screenwriter Deng Yuan revised it several times.").ok

@@ -243,6 +243,7 @@ def _cut_word(claim: str) -> str:
 
 
 _FACT_NAMES = {
+    "currency": "currency",
     "n": "number",
     "d": "date",
     "m": "month",
