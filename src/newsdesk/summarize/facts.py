@@ -14,6 +14,8 @@ import re
 from dataclasses import dataclass
 from functools import lru_cache
 
+from newsdesk.summarize.money import currencies_missing
+
 # ("n", 52000.0) a count, ("pct", 30.0) a share, ("d", "12-10") a date, ("m", "12") a month,
 # ("day", "26") a day alone, ("dn", 26.0) a figure stated only as a date's part, ("days", 7.0)
 # a span of days or months, ("t", "16:00") a clock time.
@@ -574,32 +576,6 @@ class Check:
     def ok(self) -> bool:
         """No figure missing and the negation agreeing."""
         return not self.missing and not self.negation
-
-
-# --- currency -------------------------------------------------------------------
-
-# A sum in another currency than its source's is another sum, though its figure
-# matches (56万元 written "$560,000"). US dollars: "$" after no letter (HK$ is
-# Hong Kong's), US$, USD, "US dollar"; yuan: yuan (lower case: Deng Yuan is a
-# name), RMB, renminbi, CNY. In the source: 美元 or 美金, and 元 after a figure
-# (105万余元), or 人民币.
-_EN_CURRENCY = {
-    "US dollars": re.compile(r"(?<![A-Za-z])\$|\bUS\$|\bUSD|\bUS dollars?\b"),
-    "yuan": re.compile(r"\byuan\b|\bRMB|\b[Rr]enminbi\b|\bCNY"),  # not the name Yuan
-}
-_ZH_CURRENCY = {
-    "US dollars": re.compile(r"美元|美金|\$|USD"),
-    "yuan": re.compile(r"[\d〇零一二两三四五六七八九十百千万亿][余多]?\s*元|人民币|RMB|CNY"),
-}
-
-
-def currencies_missing(source_zh: str, claim_en: str) -> list[Fact]:
-    """The currencies the claim's sums are in that its source names none of."""
-    return [
-        ("currency", name)
-        for name, pattern in _EN_CURRENCY.items()
-        if pattern.search(claim_en) and not _ZH_CURRENCY[name].search(source_zh)
-    ]
 
 
 def check(source_zh: str, claim_en: str, context_zh: str = "") -> Check:
