@@ -240,8 +240,8 @@ class PostgresStore(SQLStore):
         words = [t for t in terms if " " not in t]
         phrases = [t for t in terms if " " in t]
         scores: dict[str, float] = {}
+        query = " | ".join(_tsquery_term(t) for t in words)
         if words:
-            query = " | ".join(_tsquery_term(t) for t in words)
             rows = self._all(_BM25.format(where=where), (query, words, *args, limit))
             scores.update((r[0], float(r[1])) for r in rows)
         phrased: dict[str, float] = {}
@@ -251,7 +251,6 @@ class PostgresStore(SQLStore):
                 phrased[r[0]] = phrased.get(r[0], 0.0) + float(r[1])
         missing = sorted(set(phrased) - set(scores))
         if words and missing:  # their words' part, beyond the first ``limit``
-            query = " | ".join(_tsquery_term(t) for t in words)
             sql = _BM25.format(where=where + " AND d.id = ANY(?)")
             rows = self._all(sql, (query, words, *args, missing, len(missing)))
             scores.update((r[0], float(r[1])) for r in rows)
