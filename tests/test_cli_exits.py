@@ -62,10 +62,22 @@ def corrupt(tmp_path: Path) -> str:
 def damaged_pages(tmp_path: Path) -> str:
     """A store that opens, with damage in some pages: found only when a command reads them."""
     path = Path(stored(tmp_path))
+    con = sqlite3.connect(path)
+    size = con.execute("PRAGMA page_size").fetchone()[0]
+    roots = [
+        r
+        for (r,) in con.execute(
+            "SELECT rootpage FROM sqlite_master WHERE name IN ('paragraphs', 'doc_fts_data')"
+        )
+    ]
+    con.close()
+    assert len(roots) == 2
     data = bytearray(path.read_bytes())
-    page = int.from_bytes(data[16:18], "big")
-    for at in range(3 * page, len(data), 2 * page):
-        data[at + 100 : at + 400] = b"\xff" * 300
+    for root in roots:
+        # The b-tree page's header, which every read of the table checks (the bytes further in
+        # may be free space, and which are depends on the lengths of what was stored).
+        at = (root - 1) * size
+        data[at : at + 12] = b"\xff" * 12
     path.write_bytes(bytes(data))
     return str(path)
 
