@@ -347,7 +347,7 @@ _JSON_CHAR = r'[^"\\\x7F\x00-\x1F] | "\\" (["\\/bfnrt] | "u" [0-9a-fA-F]{4})'
 
 
 def compact_grammar(schema: dict[str, object]) -> str:
-    """A GBNF grammar for an object of required string fields, with no whitespace.
+    """A GBNF grammar for an object of required string fields, with no newline or indent.
 
     llama.cpp's converter of a JSON schema allows whitespace between tokens,
     and the bundled model writes a newline and an indent before each key: 8 to
@@ -370,8 +370,11 @@ def compact_grammar(schema: dict[str, object]) -> str:
             return ""
         if set(spec) - {"type", "maxLength", "enum"} or spec.get("enum") == []:
             return ""  # a constraint this grammar does not write (pattern, minLength ...)
-        lead = "{" if i == 0 else ","
-        parts.append(json.dumps(lead + json.dumps(str(key)) + ":"))
+        # One space may follow a colon or a comma: the model writes ``{"chinese": "..."}``
+        # as its examples show it (json.dumps), in the one token a space and a quote
+        # make; forbidden it, the model started its string with "}" or ",".
+        lead = json.dumps("{") if i == 0 else json.dumps(",") + ' " "?'
+        parts.append(lead + " " + json.dumps(json.dumps(str(key)) + ":") + ' " "?')
         enum = spec.get("enum")
         if isinstance(enum, list):
             parts.append("(" + " | ".join(json.dumps(json.dumps(str(v))) for v in enum) + ")")

@@ -14,7 +14,7 @@ from typing import NamedTuple
 from newsdesk import config
 from newsdesk.summarize import words
 
-PROMPT_VERSION = "2026-12-04.1"
+PROMPT_VERSION = "2026-12-04.2"
 
 LANGUAGES = {"en": "English", "zh": "Simplified Chinese"}
 
