@@ -27,7 +27,7 @@ from newsdesk.store import Store
 from newsdesk.store.base import DocumentFilter
 from newsdesk.text.segment import JiebaSegmenter, search_tokens
 from newsdesk.text.translate import NAME as TRANSLATOR
-from newsdesk.text.translate import find_names, plain_org_names, translate
+from newsdesk.text.translate import find_names, plain_org_names, reverse_dictionary, translate
 
 ROOT = Path(__file__).resolve().parent.parent
 DEMO = ROOT / "examples" / "demo"
@@ -266,6 +266,36 @@ def test_the_model_gets_names_in_chinese_and_cannot_drop_them(
     assert len(prompts) == 1
 
 
+def test_the_model_cannot_spell_out_a_name_it_was_given(
+    store: Store, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The news writes 冬奥会 (CC-CEDICT "Winter Olympics"); the model, given it, wrote
+    # 冬季奥运会, which finds the summer games' stories: the name leads the translation.
+    _store_with(store, tmp_path, ["北京冬奥会筹备工作顺利", "冬奥会场馆建设"])
+    search_module = importlib.import_module("newsdesk.search.translation")
+    prompts: list[str] = []
+
+    def model(query: str) -> str:
+        prompts.append(query)
+        return "冬季奥运会准备"
+
+    monkeypatch.setattr(search_module, "model_translate", model)
+    translation = search_module.cached_model_translation(store, "Winter Olympics preparations")
+    assert prompts == ["冬奥会 preparations"]
+    assert translation is not None
+    assert translation.chinese == "冬奥会冬季奥运会准备"
+    assert translation.names == ()  # an event, no organization
+
+
+def test_a_place_is_called_by_its_name_alone() -> None:
+    # 海南 is "Hainan Province" in CC-CEDICT, and 三亚 "Sanya ..., Hainan": "Hainan" is
+    # 海南 first, for a name and for the dictionary's words, not a city in it.
+    (hainan,) = find_names("Hainan free trade port")
+    assert hainan.chinese[0] in {"海南", "海南省"}
+    assert "三亚" not in hainan.chinese
+    assert {"海南", "海南省"} <= set(reverse_dictionary()["hainan"][0][:2])
+
+
 def test_english_topic_matches_chinese_words_through_the_dictionary(demo: Store) -> None:
     ranking = rank(demo, "rare earth magnets", SearchOptions(limit=5))
     assert "稀土" in ranking.tokens
@@ -420,10 +450,14 @@ def test_the_news_word_for_two_english_words_joins_a_translated_topic(
     assert {"石油", "天然气"} <= set(merged.words)
     assert not any(c is not merged and ("石油" in c.words or "天然气" in c.words) for c in concepts)
     # Cached in the store: the documents are read once; not from a store too small to say.
-    assert store.get_translation(search_module.NEWS_WORDS, "oil and gas exploration")
+    key = "oil and gas exploration => 石油 天然气 勘探"
+    assert store.get_translation(search_module.NEWS_WORDS, key)
+    # Keyed by the translation too: another model's Chinese is read again.
+    assert search_module.news_words(store, "oil and gas exploration", ["油气", "勘探"]) == []
     monkeypatch.setattr(search_module, "NEWS_WORD_DOCS", 50)
     assert search_module.news_words(store, "natural gas exploration", ["天然气", "勘探"]) == []
-    assert store.get_translation(search_module.NEWS_WORDS, "natural gas exploration") is None
+    unsaid = "natural gas exploration => 天然气 勘探"
+    assert store.get_translation(search_module.NEWS_WORDS, unsaid) is None
     assert not search_module.news_words(store, "express delivery growth", ["快递", "增长"])
     assert search_module.akin("security", "securities")
     assert search_module.akin("regulator", "regulatory")

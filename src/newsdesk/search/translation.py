@@ -94,8 +94,9 @@ def cached_model_translation(store: Store, query: str) -> ModelTranslation | Non
         chinese = model_translate(hinted)
     except (ConfigError, ModelError):  # no usable model: the dictionary answers instead
         return None
-    # A model that still drops a named organization: the name leads the translation.
-    missing = [zh for _, zh, org in names if org and zh not in chinese]
+    # A model that still drops or spells out a name it was given (冬季奥运会 for 冬奥会,
+    # the news's word): the name leads the translation.
+    missing = [zh for _, zh, _ in names if zh not in chinese]
     chinese = "".join(missing) + chinese if chinese else ""
     orgs = [zh for _, zh, org in names if org]
     with contextlib.suppress(StoreError):
@@ -106,7 +107,7 @@ def cached_model_translation(store: Store, query: str) -> ModelTranslation | Non
 
 # --- the news's own word for two of the topic's English words ----------------------
 
-NEWS_WORDS = "news-1"  # cache key of news_words; bump when its output changes
+NEWS_WORDS = "news-2"  # cache key of news_words; bump when its output changes
 
 # The first BM25 documents of a model-translated topic read for the news's words,
 # and how many of them must use a word. Set once (a first page and a tenth of it),
@@ -163,12 +164,14 @@ def news_words(
     快递 "express delivery").
     A person or a place says who or where, not what: never one.
     """
-    key = " ".join(query.split())
+    query = " ".join(query.split())
+    # Keyed by the translation too: another model's Chinese finds other news words.
+    key = query + " => " + " ".join(chinese)
     cached = store.get_translation(NEWS_WORDS, key)
     if cached is not None:
         return [NewsWord(w, tuple(e)) for w, e in json.loads(cached)]
     english = sorted(
-        {w for w in re.findall(r"[a-z]+", key.lower()) if len(w) >= 3 and w not in STOPWORDS}
+        {w for w in re.findall(r"[a-z]+", query.lower()) if len(w) >= 3 and w not in STOPWORDS}
     )
     found: list[NewsWord] = []
     top: list[tuple[str, float]] = []

@@ -42,7 +42,7 @@ from newsdesk.text.segment import STOPWORDS
 if TYPE_CHECKING:
     from newsdesk.summarize.backends import LLM
 
-NAME = "cedict-3"  # cache key of this translator; bump when its output changes
+NAME = "cedict-4"  # cache key of this translator; bump when its output changes
 # Longest English run looked up as one gloss ("new energy vehicle", "iron ore").
 MAX_WORDS = 4
 
@@ -74,6 +74,19 @@ def _norm(gloss: str) -> str:
     gloss = _PAREN.sub(" ", gloss.lower())
     gloss = re.sub(r"^(to|a|an|the) ", "", gloss.strip())
     return _CORPORATE.sub("", " ".join(_WORDS.findall(gloss)))
+
+
+# A place's gloss as its kind of place names it ("Hainan Province", "Sanya City"): the
+# place is called by its name alone too (Hainan), where no other entry is.
+_PLACE_KIND = re.compile(
+    r"^([a-z']+(?: [a-z']+)?) (?:province|city|county|prefecture|municipality|autonomous region)$"
+)
+
+
+def _place(gloss: str) -> str:
+    """The name alone of a normalized "<name> Province"-style gloss, else ""."""
+    m = _PLACE_KIND.match(gloss)
+    return m.group(1) if m else ""
 
 
 @lru_cache(maxsize=1)
@@ -114,6 +127,12 @@ def reverse_dictionary() -> dict[str, tuple[tuple[str, ...], tuple[str, ...]]]:
     for word, parts in glosses.items():
         for gloss in dict.fromkeys(parts):
             exact[gloss].append(word)
+    for word, parts in glosses.items():
+        for place in dict.fromkeys(p for g in parts if (p := _place(g))):
+            if place not in glosses.get(word, ()):
+                exact.setdefault(place, [])
+                if word not in exact[place]:
+                    exact[place].insert(0, word)  # the place itself before what lies in it
             if gloss.count(" ") == 1:  # "computer chip" -> "chip"
                 heads[gloss.split(" ")[1]].append(word)
     return {g: (tuple(exact.get(g, ())), tuple(heads.get(g, ()))) for g in exact.keys() | heads}
@@ -213,6 +232,12 @@ def names_table() -> dict[str, tuple[tuple[str, ...], bool]]:
     for word, names in keys.items():
         for key in dict.fromkeys(names):
             found[key].append(word)
+    alone = defaultdict(list)  # Hainan for 海南 "Hainan Province", where no entry is "Hainan"
+    for word, names in keys.items():
+        for place in dict.fromkeys(p for k in names if (p := _place(k))):
+            if place not in found:
+                alone[place].append(word)
+    found.update(alone)
     return {k: (tuple(v), any(w in org for w in v)) for k, v in found.items()}
 
 
@@ -409,7 +434,7 @@ def load_tables() -> None:
 
 # --- the bundled model, for short topic queries ---------------------------------
 
-MODEL_NAME = "model-3"  # cache key prefix of model translations; bump when the prompt changes
+MODEL_NAME = "model-5"  # cache key prefix of model translations; bump when the prompt changes
 _SYSTEM = (
     "You translate English news search topics into the Chinese words a Chinese news "
     "article would use. Answer with JSON."
