@@ -195,6 +195,15 @@ def test_dictionary_fallback_translates_names_and_leaves_common_words_to_a_rewri
         [],
     )
     assert "Hong Kong" in translate_leftovers("Doctors in 香港 agreed.", {})[0]
+    # The English and its Chinese in brackets: once the Chinese is English, one is enough
+    # (the demo's "praseodymium-neodymium oxide ( praseodymium-neodymium oxide )").
+    pr = {"氧化镨钕": "praseodymium-neodymium oxide"}
+    echo = "The praseodymium-neodymium oxide (氧化镨钕) price rose."
+    assert translate_leftovers(echo, pr).text == "The praseodymium-neodymium oxide price rose."
+    other = "The oxide (氧化镨钕) price rose (by 5%)."
+    assert translate_leftovers(other, pr).text == (
+        "The oxide (praseodymium-neodymium oxide) price rose (by 5%)."
+    )
     assert leftover_terms("The city's 建成 zone.", "城市建成区") == (("建成", "establish/build"),)
     assert leftover_terms("The 发起人 spoke.", "城市建成区") == ()  # not a word of the source
 

@@ -384,7 +384,19 @@ def translate_leftovers(text: str, glossary: dict[str, str]) -> Leftovers:
 
     fixed = _HAN_RUN.sub(one, text.translate(_CJK_PUNCTUATION))
     fixed = re.sub(r"\s+([,.;:!?])", r"\1", re.sub(r"\s{2,}", " ", fixed))
-    return Leftovers(fixed.strip(), romanized, untranslated)
+    fixed = re.sub(r"\s+\)", ")", re.sub(r"\(\s+", "(", fixed))
+    return Leftovers(_echo_dropped(fixed).strip(), romanized, untranslated)
+
+
+def _echo_dropped(text: str) -> str:
+    """Without a bracket that repeats the words before it: the model wrote the English and
+    the Chinese in brackets, which is English now ("oxide (oxide)" -> "oxide")."""
+
+    def drop(m: re.Match[str]) -> str:
+        before = text[: m.start()].rstrip().lower()
+        return "" if before.endswith(m.group(1).strip().lower()) else m.group(0)
+
+    return re.sub(r"\s*\(([^()]+)\)", drop, text)
 
 
 _CJK_PUNCTUATION = str.maketrans({"、": ", ", "，": ", ", "。": ". ", "；": "; ", "：": ": "})
