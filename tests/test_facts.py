@@ -639,3 +639,19 @@ def test_a_sum_in_another_currency_than_its_sources_is_rejected() -> None:
     assert not check("融资5亿美元。", "It raised 500 million yuan.").ok
     assert check("投入经费105万余元。", "It invested more than RMB 1.05 million.").ok
     assert check("编剧邓原几经打磨。", "Screenwriter Deng Yuan revised it several times.").ok
+
+
+def test_a_level_is_not_a_change() -> None:
+    # Seen in the demo digest: 上调至55.8万元/吨 ("raised to") written "increased by 558,000
+    # yuan per ton"; the figure matches, the fact does not.
+    source = "氧化镨钕价格上调至55.8万元/吨。"
+    assert exact_problems(source, "The price was increased by 558,000 yuan per ton.")[0] == [
+        "change or level 558,000 as a change not in the source"
+    ]
+    assert check(source, "The price was raised to 558,000 yuan per ton.").ok
+    assert not check("价格上涨了5%，达到100元。", "The price rose to 5%.").ok
+    assert check("价格上涨了5%，达到100元。", "The price rose by 5% to 100 yuan.").ok
+    assert check("同比增长1.2%至3.5万吨。", "Output rose by 1.2% to 35,000 tons.").ok
+    # 涨幅为 is the size of a move: "increased by" says so.
+    assert check("CPI同比涨幅为5.4%。", "CPI increased by 5.4% year on year.").ok
+    assert check("销量增长30%。", "Sales grew 30%.").ok  # no "by" or "to": not judged

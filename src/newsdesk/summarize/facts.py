@@ -584,6 +584,9 @@ def check(source_zh: str, claim_en: str, context_zh: str = "") -> Check:
     context = zh_facts(context_zh) if context_zh else None
     missing = unmatched(en_facts(claim_en), zh_facts(source_zh), context)
     missing += currencies_missing(source_zh, claim_en)
+    from newsdesk.summarize.change import moves_misread  # it reads figures as this module does
+
+    missing += moves_misread(source_zh, claim_en)
     src, clm = zh_negated(source_zh), en_negated(claim_en)
     if clm and not src:  # "lacks" for 缺乏: the claim's negation may be the source's word
         clm = en_negated(_licensed(source_zh, claim_en))

@@ -244,6 +244,7 @@ def _cut_word(claim: str) -> str:
 
 _FACT_NAMES = {
     "currency": "currency",
+    "move": "change or level",
     "n": "number",
     "d": "date",
     "m": "month",
