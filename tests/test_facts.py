@@ -204,6 +204,8 @@ def test_dictionary_fallback_translates_names_and_leaves_common_words_to_a_rewri
     assert translate_leftovers(other, pr).text == (
         "The oxide (praseodymium-neodymium oxide) price rose (by 5%)."
     )
+    for kept in ("Output rose 15% (5%) on the year.", "Hangzhou (Zhou) spoke."):
+        assert translate_leftovers(kept, {}).text == kept  # a figure, a word's part
     assert leftover_terms("The city's 建成 zone.", "城市建成区") == (("建成", "establish/build"),)
     assert leftover_terms("The 发起人 spoke.", "城市建成区") == ()  # not a word of the source
 
@@ -655,3 +657,10 @@ def test_a_level_is_not_a_change() -> None:
     # 涨幅为 is the size of a move: "increased by" says so.
     assert check("CPI同比涨幅为5.4%。", "CPI increased by 5.4% year on year.").ok
     assert check("销量增长30%。", "Sales grew 30%.").ok  # no "by" or "to": not judged
+    # After a rate's word, 为 and 至 give a move's size: 增长率为, 增速回落至, 降幅收窄至.
+    assert check("增长率为5.3%。", "GDP grew by 5.3%.").ok
+    assert check("增速回落至5.5%。", "It grew by 5.5%.").ok
+    assert check("CPI降幅收窄至0.3%。", "CPI fell by 0.3%.").ok
+    # Whole words only ("supported by 40" is no move), and "up to" is a ceiling.
+    assert check("支持该倡议的国家达40个。", "The initiative is supported by 40 countries.").ok
+    assert check("价格最高涨到10元。", "Prices went up to 10 yuan.").ok

@@ -294,6 +294,13 @@ def test_a_place_is_called_by_its_name_alone() -> None:
     assert hainan.chinese[0] in {"海南", "海南省"}
     assert "三亚" not in hainan.chinese
     assert {"海南", "海南省"} <= set(reverse_dictionary()["hainan"][0][:2])
+    # Only a place named by its own romanization of two syllables or more: no king (金县
+    # "King County"), lion (狮城 "Lion City") or Premier Li (理县 "Li County") is a place.
+    assert find_names("Premier Li speech") == []
+    assert "金县" not in reverse_dictionary()["king"][0]
+    assert "狮城" not in reverse_dictionary()["lion"][0]
+    # Two-word glosses still head their last word ("computer chip" -> chip).
+    assert reverse_dictionary()["chip"][1]
 
 
 def test_english_topic_matches_chinese_words_through_the_dictionary(demo: Store) -> None:

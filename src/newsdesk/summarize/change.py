@@ -14,32 +14,40 @@ import re
 from newsdesk.summarize.facts import Fact, en_facts, unmatched, zh_facts
 
 _MOVE = (
-    r"(?:increas|rais|ris|rose|grew|grow|gain|climb|jump|surg|soar|fell|fall|drop|declin|"
+    r"\b(?:increas|rais|ris|rose|grew|grow|gain|climb|jump|surg|soar|fell|fall|drop|declin|"
     r"decreas|cut|lower|reduc|slid|shrank|shrink|expand|narrow|widen|up|down)\w*"
 )
 _EN_SUM = r"((?:US)?\$?\s?\d[\d,.]*(?:\s?(?:%|percent|per cent|million|billion|trillion))?)"
 _EN_BY = re.compile(_MOVE + r"\s+by\s+(?:about |around |nearly |almost |some |over )?" + _EN_SUM)
-_EN_TO = re.compile(_MOVE + r"\s+to\s+(?:about |around |nearly |almost |some |over )?" + _EN_SUM)
+_EN_TO = re.compile(
+    _MOVE + r"(?<!\bup)\s+to\s+(?:about |around |nearly |almost |some |over )?" + _EN_SUM
+)
 
 _ZH_NUMBER = r"([\d.,〇零一二两三四五六七八九十百千万亿]+[余多]?\s*(?:[%％]|个百分点)?)"
 # The level a move reaches (涨至, 升到, 达到, 降为) and the size of a move (涨了, 增加,
-# 上调; 涨幅为 and 增速达 are a move's size too).
-_ZH_LEVEL = re.compile(r"(?<![幅速])(?:至|到|达|为)" + _ZH_NUMBER)
+# 上调). After a rate's word (增长率为, 增速回落至, 降幅收窄至, 涨幅达) 为, 至 and 达 give the
+# size of a move too.
+_ZH_LEVEL = re.compile(r"(?:至|到|达|为)" + _ZH_NUMBER)
 _ZH_CHANGE = re.compile(
-    r"(?:(?:涨|增|降|跌)幅|增速)(?:达到|为|达|是)?"
-    + _ZH_NUMBER
-    + r"|(?:涨|升|增|降|跌|减|提高|上调|下调|增长|增加|减少|下降|上涨|下跌|扩大|缩小)了?"
-    + _ZH_NUMBER
+    r"(?:涨|升|增|降|跌|减|提高|上调|下调|增长|增加|减少|下降|上涨|下跌|扩大|缩小)了?" + _ZH_NUMBER
 )
+_RATE = re.compile(r"[率速幅]")
+RATE_REACH = 6  # characters before a level's 至 in which a rate's word makes it a move's size
 
 
-def _values(pattern: re.Pattern[str], text: str) -> set[Fact]:
-    return {f for m in pattern.finditer(text) for g in m.groups() if g for f in zh_facts(g)}
+def _values(text: str) -> tuple[set[Fact], set[Fact]]:
+    """The figures ``text`` gives as levels, and those it gives as the size of a move."""
+    levels: set[Fact] = set()
+    changes = {f for m in _ZH_CHANGE.finditer(text) for f in zh_facts(m.group(1))}
+    for m in _ZH_LEVEL.finditer(text):
+        rate = _RATE.search(text[max(0, m.start() - RATE_REACH) : m.start()])
+        (changes if rate else levels).update(zh_facts(m.group(1)))
+    return levels, changes
 
 
 def moves_misread(source_zh: str, claim_en: str) -> list[tuple[str, str]]:
     """The claim's figures read as a change where the source has a level, or the reverse."""
-    levels, changes = _values(_ZH_LEVEL, source_zh), _values(_ZH_CHANGE, source_zh)
+    levels, changes = _values(source_zh)
     out = []
     for pattern, said, other, kind in (
         (_EN_BY, changes, levels, "change"),

@@ -393,8 +393,12 @@ def _echo_dropped(text: str) -> str:
     the Chinese in brackets, which is English now ("oxide (oxide)" -> "oxide")."""
 
     def drop(m: re.Match[str]) -> str:
-        before = text[: m.start()].rstrip().lower()
-        return "" if before.endswith(m.group(1).strip().lower()) else m.group(0)
+        inner = m.group(1).strip()
+        if len(re.findall(r"[A-Za-z]", inner)) < 4:  # a figure or a word part: "15% (5%)"
+            return m.group(0)
+        before = text[: m.start()].rstrip()
+        echo = re.search(r"(?:^|\W)" + re.escape(inner) + r"$", before, re.IGNORECASE)
+        return "" if echo else m.group(0)
 
     return re.sub(r"\s*\(([^()]+)\)", drop, text)
 

@@ -79,14 +79,27 @@ def _norm(gloss: str) -> str:
 # A place's gloss as its kind of place names it ("Hainan Province", "Sanya City"): the
 # place is called by its name alone too (Hainan), where no other entry is.
 _PLACE_KIND = re.compile(
-    r"^([a-z']+(?: [a-z']+)?) (?:province|city|county|prefecture|municipality|autonomous region)$"
+    r"^([a-z']+) (?:province|city|county|prefecture|municipality|autonomous region)$"
 )
+_PLACE_END = "省市县州区"
 
 
-def _place(gloss: str) -> str:
-    """The name alone of a normalized "<name> Province"-style gloss, else ""."""
-    m = _PLACE_KIND.match(gloss)
-    return m.group(1) if m else ""
+def _place(word: str, pinyin: str, gloss: str) -> str:
+    """The name alone of a place whose gloss begins "<name> Province", else "".
+
+    Only a proper name (capitalized pinyin) whose name is its own romanization of
+    two syllables or more, less a 省/市/县 ending (海南 "Hainan Province", 海南省):
+    not "King County" (金县), "Lion City" (狮城) nor "Li County" (理县), which
+    would make a king, a lion or Premier Li a place.
+    """
+    m = _PLACE_KIND.match(_norm(re.split(r"[,;(]", gloss)[0]))
+    if not m or not pinyin[:1].isupper():
+        return ""
+    syllables = [re.sub(r"[^a-z]", "", s.lower()) for s in pinyin.split("]")[0].split()]
+    if word[-1] in _PLACE_END and len(word) > 2:
+        syllables = syllables[:-1]
+    name = m.group(1)
+    return name if len(syllables) >= 2 and "".join(syllables) == name.replace("'", "") else ""
 
 
 @lru_cache(maxsize=1)
@@ -127,14 +140,12 @@ def reverse_dictionary() -> dict[str, tuple[tuple[str, ...], tuple[str, ...]]]:
     for word, parts in glosses.items():
         for gloss in dict.fromkeys(parts):
             exact[gloss].append(word)
-    for word, parts in glosses.items():
-        for place in dict.fromkeys(p for g in parts if (p := _place(g))):
-            if place not in glosses.get(word, ()):
-                exact.setdefault(place, [])
-                if word not in exact[place]:
-                    exact[place].insert(0, word)  # the place itself before what lies in it
             if gloss.count(" ") == 1:  # "computer chip" -> "chip"
                 heads[gloss.split(" ")[1]].append(word)
+    for word, pinyin, body in cedict_entries():
+        for place in dict.fromkeys(_place(word, pinyin, g) for g in body.split("/")):
+            if place and word not in exact.get(place, ()):
+                exact.setdefault(place, []).insert(0, word)  # the place before what is in it
     return {g: (tuple(exact.get(g, ())), tuple(heads.get(g, ()))) for g in exact.keys() | heads}
 
 
@@ -232,10 +243,12 @@ def names_table() -> dict[str, tuple[tuple[str, ...], bool]]:
     for word, names in keys.items():
         for key in dict.fromkeys(names):
             found[key].append(word)
-    alone = defaultdict(list)  # Hainan for 海南 "Hainan Province", where no entry is "Hainan"
-    for word, names in keys.items():
-        for place in dict.fromkeys(p for k in names if (p := _place(k))):
-            if place not in found:
+    alone: dict[str, list[str]] = defaultdict(
+        list
+    )  # Hainan for 海南 "Hainan Province", where no entry is "Hainan"
+    for word, pinyin, body in cedict_entries():
+        for place in dict.fromkeys(_place(word, pinyin, g) for g in body.split("/")):
+            if place and place not in found and word not in alone[place]:
                 alone[place].append(word)
     found.update(alone)
     return {k: (tuple(v), any(w in org for w in v)) for k, v in found.items()}
