@@ -243,9 +243,8 @@ def names_table() -> dict[str, tuple[tuple[str, ...], bool]]:
     for word, names in keys.items():
         for key in dict.fromkeys(names):
             found[key].append(word)
-    alone: dict[str, list[str]] = defaultdict(
-        list
-    )  # Hainan for 海南 "Hainan Province", where no entry is "Hainan"
+    # Hainan for 海南 "Hainan Province", where no entry is "Hainan".
+    alone: dict[str, list[str]] = defaultdict(list)
     for word, pinyin, body in cedict_entries():
         for place in dict.fromkeys(_place(word, pinyin, g) for g in body.split("/")):
             if place and place not in found and word not in alone[place]:
