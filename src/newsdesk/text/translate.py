@@ -42,7 +42,7 @@ from newsdesk.text.segment import STOPWORDS
 if TYPE_CHECKING:
     from newsdesk.summarize.backends import LLM
 
-NAME = "cedict-4"  # cache key of this translator; bump when its output changes
+NAME = "cedict-5"  # cache key of this translator; bump when its output changes
 # Longest English run looked up as one gloss ("new energy vehicle", "iron ore").
 MAX_WORDS = 4
 
@@ -446,7 +446,7 @@ def load_tables() -> None:
 
 # --- the bundled model, for short topic queries ---------------------------------
 
-MODEL_NAME = "model-5"  # cache key prefix of model translations; bump when the prompt changes
+MODEL_NAME = "model-6"  # cache key prefix of model translations; bump when the prompt changes
 _SYSTEM = (
     "You translate English news search topics into the Chinese words a Chinese news "
     "article would use. Answer with JSON."
