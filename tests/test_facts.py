@@ -651,6 +651,10 @@ def test_a_level_is_not_a_change() -> None:
         "change or level 558,000 as a change not in the source"
     ]
     assert check(source, "The price was raised to 558,000 yuan per ton.").ok
+    # The demo's own sentence: a unit between 至 and the figure.
+    demo = "氧化镨钕挂牌价上调至每吨55.8万元，金属镨钕同步上调。"
+    assert not check(demo, "The price has been increased by 558,000 yuan per ton.").ok
+    assert check(demo, "The listed price was raised to 558,000 yuan per ton.").ok
     assert not check("价格上涨了5%，达到100元。", "The price rose to 5%.").ok
     assert check("价格上涨了5%，达到100元。", "The price rose by 5% to 100 yuan.").ok
     assert check("同比增长1.2%至3.5万吨。", "Output rose by 1.2% to 35,000 tons.").ok

@@ -27,9 +27,13 @@ _ZH_NUMBER = r"([\d.,〇零一二两三四五六七八九十百千万亿]+[余�
 # The level a move reaches (涨至, 升到, 达到, 降为) and the size of a move (涨了, 增加,
 # 上调). After a rate's word (增长率为, 增速回落至, 降幅收窄至, 涨幅达) 为, 至 and 达 give the
 # size of a move too.
-_ZH_LEVEL = re.compile(r"(?:至|到|达|为)" + _ZH_NUMBER)
+# A unit or an approximation may stand before the figure: 上调至每吨55.8万元, 增加约3成.
+_BEFORE = r"(?:每[吨公斤克桶股件辆台个斤升]|约|近|超过|逾|了)?"
+_ZH_LEVEL = re.compile(r"(?:至|到|达|为)" + _BEFORE + _ZH_NUMBER)
 _ZH_CHANGE = re.compile(
-    r"(?:涨|升|增|降|跌|减|提高|上调|下调|增长|增加|减少|下降|上涨|下跌|扩大|缩小)了?" + _ZH_NUMBER
+    r"(?:涨|升|增|降|跌|减|提高|上调|下调|增长|增加|减少|下降|上涨|下跌|扩大|缩小)"
+    + _BEFORE
+    + _ZH_NUMBER
 )
 _RATE = re.compile(r"[率速幅]")
 RATE_REACH = 6  # characters before a level's 至 in which a rate's word makes it a move's size
