@@ -25,9 +25,9 @@ _EN_TO = re.compile(
 
 _ZH_NUMBER = r"([\d.,〇零一二两三四五六七八九十百千万亿]+[余多]?\s*(?:[%％]|个百分点)?)"
 # The level a move reaches (涨至, 升到, 达到, 降为) and the size of a move (涨了, 增加,
-# 上调). After a rate's word (增长率为, 增速回落至, 降幅收窄至, 涨幅达) 为, 至 and 达 give the
-# size of a move too.
-# A unit or an approximation may stand before the figure: 上调至每吨55.8万元, 增加约3成.
+# 上调); a unit or an approximation may stand before the figure (上调至每吨55.8万元,
+# 增加约3成). After a rate's word (增长率为, 增速回落至, 降幅收窄至, 涨幅达) 为, 至 and 达
+# give the size of a move too (_values).
 _BEFORE = r"(?:每[吨公斤克桶股件辆台个斤升]|约|近|超过|逾|了)?"
 _ZH_LEVEL = re.compile(r"(?:至|到|达|为)" + _BEFORE + _ZH_NUMBER)
 _ZH_CHANGE = re.compile(
