@@ -9,7 +9,8 @@ import pytest
 from newsdesk.errors import InputError
 from newsdesk.eval import crosslingual, wmt, wmt_briefs
 from newsdesk.model import Claim, Verdict
-from newsdesk.summarize.facts import check, cn_numeral, en_facts, en_negated, unmatched, zh_facts
+from newsdesk.summarize.checks import check
+from newsdesk.summarize.facts import cn_numeral, en_facts, en_negated, unmatched, zh_facts
 from newsdesk.summarize.headings import heading
 from newsdesk.summarize.verify import exact_problems, trace_problems
 from newsdesk.summarize.words import (

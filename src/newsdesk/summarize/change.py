@@ -1,4 +1,4 @@
-"""A change and its level: "rose by N" against a source's 涨至N (an exact check, facts.check).
+"""A change and its level: "rose by N" against a source's 涨至N (an exact check, checks.check).
 
 The figure of "the price was increased by 558,000 yuan per ton" matches the
 source's 上调至55.8万元/吨, and the claim is still wrong: the source says the

@@ -11,10 +11,7 @@ changed figure often (measured on the WMT21 tuning part, README "Briefs").
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 from functools import lru_cache
-
-from newsdesk.summarize.money import currencies_missing
 
 # ("n", 52000.0) a count, ("pct", 30.0) a share, ("d", "12-10") a date, ("m", "12") a month,
 # ("day", "26") a day alone, ("dn", 26.0) a figure stated only as a date's part, ("days", 7.0)
@@ -539,7 +536,7 @@ def _negative_senses() -> dict[str, tuple[str, ...]]:
 _COLLOQUIAL = re.compile(r"\((?:coll|dialect|slang|Cantonese|old|archaic)\b", re.IGNORECASE)
 
 
-def _licensed(source_zh: str, claim_en: str) -> str:
+def licensed(source_zh: str, claim_en: str) -> str:
     """The claim without the negative words that translate a word of the source.
 
     An English word negative in form that CC-CEDICT gives for a word of two or
@@ -563,32 +560,3 @@ def _licensed(source_zh: str, claim_en: str) -> str:
             last = m.end()
             source_zh = source_zh.replace(found, " ")
     return "".join(kept) + text[last:]
-
-
-@dataclass(frozen=True, slots=True)
-class Check:
-    """What the exact checks found: figures the source lacks, a one-sided negation."""
-
-    missing: tuple[Fact, ...]
-    negation: str  # "" (agree), "claim only" or "source only"
-
-    @property
-    def ok(self) -> bool:
-        """No figure missing and the negation agreeing."""
-        return not self.missing and not self.negation
-
-
-def check(source_zh: str, claim_en: str, context_zh: str = "") -> Check:
-    """The exact checks of an English claim against its Chinese source sentences
-    (``context_zh``: the rest of the document, whose months a day alone may lie in)."""
-    context = zh_facts(context_zh) if context_zh else None
-    missing = unmatched(en_facts(claim_en), zh_facts(source_zh), context)
-    missing += currencies_missing(source_zh, claim_en)
-    from newsdesk.summarize.change import moves_misread  # it reads figures as this module does
-
-    missing += moves_misread(source_zh, claim_en)
-    src, clm = zh_negated(source_zh), en_negated(claim_en)
-    if clm and not src:  # "lacks" for 缺乏: the claim's negation may be the source's word
-        clm = en_negated(_licensed(source_zh, claim_en))
-    negation = "" if src == clm else ("claim only" if clm else "source only")
-    return Check(tuple(missing), negation)

@@ -1,4 +1,4 @@
-"""Money: the currency of a claim's sums against its source's (an exact check, facts.check)."""
+"""Money: the currency of a claim's sums against its source's (an exact check, checks.check)."""
 
 from __future__ import annotations
 

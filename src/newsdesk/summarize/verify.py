@@ -28,7 +28,7 @@ from typing import Protocol
 from newsdesk import config
 from newsdesk.errors import ModelError
 from newsdesk.model import Claim, Document, Verdict
-from newsdesk.summarize import entities, facts, fidelity, prompts, words
+from newsdesk.summarize import checks, entities, fidelity, prompts, words
 from newsdesk.summarize.backends import LLM
 
 _HAN = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")
@@ -191,7 +191,7 @@ def exact_problems(source: str, claim: str, context: str = "") -> tuple[list[str
     """
     if not has_cjk(source):
         return [], ""
-    found = facts.check(source, claim, context)
+    found = checks.check(source, claim, context)
     problems = [
         f"{_FACT_NAMES[k]} {_shown(v)}{'%' if k == 'pct' else ''} not in the source"
         for k, v in found.missing
