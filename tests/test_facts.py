@@ -143,6 +143,24 @@ def test_mo_words_and_negative_affixes() -> None:
     assert check("双方举行正式会谈。", "The sides held informal talks.").negation
 
 
+def test_the_word_a_negation_character_is_in_decides() -> None:
+    # CC-CEDICT's senses of the segmented word: "minor", "Moscow" state no negation
+    assert check("禁止向未成年人销售酒类。", "Selling alcohol to minors is prohibited.").ok
+    assert check("代表团访问了莫斯科。", "The delegation visited Moscow.").ok
+    assert check("二者不等于一回事。", "The two are the same thing.").negation == "source only"
+    # 不法 "illegal": the claim's word is the source's, and both agree
+    assert check("网民可举报不法行为。", "Netizens may report illegal acts.").ok
+    # "illegal" for 违法 uses that word up: the source's 未 still wants a negation
+    assert (
+        check(
+            "违法收集个人信息问题还未根本解决。",
+            "The problem of illegal collection of personal data has been solved.",
+        ).negation
+        == "source only"
+    )
+    assert check("中方很不愿意看到关系恶化。", "China is reluctant to see ties worsen.").ok
+
+
 def test_a_unit_glued_to_its_figure_and_a_name_in_western_order() -> None:
     assert check("隧道全长约12.7千米。", "The tunnel is about 12.7km long.").ok
     assert check("总装机46万千瓦。", "A capacity of 460,000kw in all.").ok
@@ -493,18 +511,20 @@ def test_the_exact_checks_alone_on_the_wmt_tuning_pairs() -> None:
 
 def test_the_exact_checks_on_every_human_translation_of_the_tuning_part() -> None:
     """Measured without the model (bench/exact_checks.py): of the 1,564 human
-    translations, 55 (3.5%) falsely rejected (59 before 行动不便 "limited mobility" and
-    暧昧不清 "ambiguous" were read as no negation), 32 of them for a one-sided negation
-    (52 and 78 before "lacks" for 缺乏 and the like were read as the source's word,
-    没 read mò, glued units and Western-order names); of the 1,050 translations
-    with a negation put in or taken out, 936 caught (932 before)."""
+    translations, 56 (3.6%) falsely rejected, 34 of them for a one-sided negation
+    (55 and 32 before the segmented word around a negation character decided, 59
+    before 行动不便 "limited mobility" and 暧昧不清 "ambiguous" were read as no
+    negation, 78 before "lacks" for 缺乏 and the like were read as the source's
+    word, 没 read mò, glued units and Western-order names); of the 1,050
+    translations with a negation put in or taken out, 962 caught (936 before the
+    segmented word, 932 before that)."""
     docs = list(wmt.load(shared_data("eval/wmt21_zh_en_news_docs.jsonl"), "tune"))
     pairs, found = crosslingual.exact_rejections(docs)
     rejected = {(r.doc_id, r.segment, r.ref) for r in found}
     assert len(rejected) / pairs <= 0.037
-    assert sum(r.kind.startswith("negation") for r in found) <= 33
+    assert sum(r.kind.startswith("negation") for r in found) <= 35
     changed, caught, _by_negation = crosslingual.negation_catches(docs)
-    assert caught / changed >= 0.885
+    assert caught / changed >= 0.91
 
 
 def test_the_cached_model_asks_each_question_once(tmp_path: Path) -> None:

@@ -14,7 +14,7 @@ from newsdesk.summarize.facts import (
     Fact,
     en_facts,
     en_negated,
-    licensed,
+    unlicensed,
     unmatched,
     zh_facts,
     zh_negated,
@@ -43,7 +43,8 @@ def check(source_zh: str, claim_en: str, context_zh: str = "") -> Check:
     missing += currencies_missing(source_zh, claim_en)
     missing += moves_misread(source_zh, claim_en)
     src, clm = zh_negated(source_zh), en_negated(claim_en)
-    if clm and not src:  # "lacks" for 缺乏: the claim's negation may be the source's word
-        clm = en_negated(licensed(source_zh, claim_en))
+    if clm:  # "lacks" for 缺乏, "illegal" for 违法: the claim's negation may be the source's word
+        rest_zh, rest_en = unlicensed(source_zh, claim_en)
+        src, clm = zh_negated(rest_zh), en_negated(rest_en)
     negation = "" if src == clm else ("claim only" if clm else "source only")
     return Check(tuple(missing), negation)

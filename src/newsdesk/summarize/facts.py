@@ -13,6 +13,8 @@ from __future__ import annotations
 import re
 from functools import lru_cache
 
+import rjieba
+
 # ("n", 52000.0) a count, ("pct", 30.0) a share, ("d", "12-10") a date, ("m", "12") a month,
 # ("day", "26") a day alone, ("dn", 26.0) a figure stated only as a date's part, ("days", 7.0)
 # a span of days or months, ("t", "16:00") a clock time.
@@ -446,9 +448,10 @@ _ZH_NEGATION = re.compile(r"[不没未无非别勿莫否]")
 # usually translated: 无症状 "asymptomatic", 前所未有 "unprecedented", 非关税 "non-tariff".
 _EN_NEGATION = re.compile(
     r"\b(not|no|never|none|nor|neither|nobody|nothing|cannot|without|unable|refused?|"
-    r"prohibit\w*|ban(?:s|ned)?|forbid\w*|lack\w*|fail\w*)\b|n't\b|"
+    r"prohibit\w*|ban(?:s|ned)?|forbid\w*|lack\w*|fail\w*|reluctan\w*)\b|n't\b|"
     r"\bnon-?\w+|\bun(?!der|i|til|less|ion|cle(?!ar)|employ|leash|veil|fold|cover)\w{3,}|\bir(?:re|ra)\w+|\bimp(?:oss|rop)\w+|"
     r"\bin(?:sufficient|adequate|complete|effective|capable|valid|correct|formal)\w*|"
+    r"\bil(?:legal|legitimate|logical)\w*|"
     r"\b(?!un)\w+less\b|\ba(?:symptomatic|typical)\b",
     re.IGNORECASE,
 )
@@ -465,8 +468,34 @@ _EN_NOT_NEGATION = re.compile(
 def zh_negated(text: str) -> bool:
     """Whether a Chinese sentence states a negation (不, 没, 未, 无 ... outside fixed words)."""
     for word in (*_ZH_NOT_NEGATION, *_mo_words()):
-        text = text.replace(word, "")
-    return _ZH_NEGATION.search(text) is not None
+        text = text.replace(word, " ")
+    words = _negation_words()
+    for token in rjieba.cut(text, True):
+        # The word the negation character is in says: 未成年人 "minor" and 莫斯科 "Moscow"
+        # state no negation, 不等于 "not equal to" and 不法 "illegal" do.
+        if _ZH_NEGATION.search(token) and (len(token) < 2 or words.get(token, True)):
+            return True
+    return False
+
+
+# A sense that negates without an affix _EN_NEGATION reads: 不同意 "to disagree".
+_DIS = re.compile(r"\bdis(?:agree|approv|satisf|lik|allow|continu|obey|regard|honest)\w*", re.I)
+
+
+@lru_cache(maxsize=1)
+def _negation_words() -> dict[str, bool]:
+    """CC-CEDICT's words of two or more characters with a negation character -> whether
+    one of their senses states a negation."""
+    from newsdesk.summarize.words import cedict
+
+    out: dict[str, bool] = {}
+    for simplified, _pinyin, defs in cedict():
+        if len(simplified) < 2 or not _ZH_NEGATION.search(simplified):
+            continue
+        senses = _en_text(re.sub(r"\(.*?\)|\[.*?\]", " ", defs))
+        negative = bool(_EN_NEGATION.search(senses) or _DIS.search(senses))
+        out[simplified] = out.get(simplified, False) or negative
+    return out
 
 
 @lru_cache(maxsize=1)
@@ -546,6 +575,13 @@ def licensed(source_zh: str, claim_en: str) -> str:
     test. "not", "no", "never" and the like are never taken out, so a negation
     put into a translation is still found.
     """
+    return unlicensed(source_zh, claim_en)[1]
+
+
+def unlicensed(source_zh: str, claim_en: str) -> tuple[str, str]:
+    """The source and the claim without the pairs ``licensed`` takes out: each negative
+    word of the claim and the source word it translates ("illegal" and 违法), so a
+    negation the source states elsewhere (违法...还未解决) no longer meets one in the claim."""
     senses = _negative_senses()
     text = _en_text(claim_en)
     kept = []
@@ -559,4 +595,4 @@ def licensed(source_zh: str, claim_en: str) -> str:
             kept.append(text[last : m.start()])
             last = m.end()
             source_zh = source_zh.replace(found, " ")
-    return "".join(kept) + text[last:]
+    return source_zh, "".join(kept) + text[last:]
