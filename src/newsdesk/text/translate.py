@@ -157,7 +157,8 @@ _ORG = re.compile(
     r"\b(brand|company|corporation|corp|group|bank|exchange|inc|ltd|limited|holdings|"
     r"manufacturer|maker|airlines?|enterprise|conglomerate|retailer|firm|car make|automaker|"
     r"search engine|portal|website|platform|insurer|operator|"
-    r"commission|ministry|administration|bureau|agency|authority|department)\b",
+    r"commission|ministry|administration|bureau|agency|authority|department|"
+    r"organi[sz]ation|association|union|council|federation|alliance)\b",
     re.IGNORECASE,
 )
 # "group" of an ethnic group or a Lie group names no organization (仫佬, 李群), nor
