@@ -582,14 +582,16 @@ def unlicensed(source_zh: str, claim_en: str) -> tuple[str, str]:
     """The source and the claim without the pairs ``licensed`` takes out: each negative
     word of the claim and the source word it translates ("illegal" and 违法), so a
     negation the source states elsewhere (违法...还未解决) no longer meets one in the claim."""
-    senses = _negative_senses()
     text = _en_text(claim_en)
+    found_words = _EN_NEGATION.finditer(text)
+    matches = [m for m in found_words if m.group(0).lower() not in _EN_FUNCTION_NEGATION]
+    if not matches:  # "not", "no" and the like only: nothing to look up
+        return source_zh, text
+    senses = _negative_senses()
     kept = []
     last = 0
-    for m in _EN_NEGATION.finditer(text):
+    for m in matches:
         word = m.group(0).lower()
-        if word in _EN_FUNCTION_NEGATION:
-            continue
         found = next((w for w in senses.get(_stem(word), ()) if w in source_zh), None)
         if found is not None:
             kept.append(text[last : m.start()])
