@@ -159,6 +159,10 @@ def test_the_word_a_negation_character_is_in_decides() -> None:
         == "source only"
     )
     assert check("中方很不愿意看到关系恶化。", "China is reluctant to see ties worsen.").ok
+    assert check("中方不得不反制。", "China had no other choice but to hit back.").ok
+    # each source word licenses one claim word: 无人机 twice, "unmanned" twice
+    assert check("无人机拍摄，无人机回传。", "Unmanned craft film, unmanned craft send.").ok
+    assert check("无人机拍摄。", "Unmanned craft film, unmanned craft send.").negation
 
 
 def test_a_unit_glued_to_its_figure_and_a_name_in_western_order() -> None:
@@ -511,20 +515,21 @@ def test_the_exact_checks_alone_on_the_wmt_tuning_pairs() -> None:
 
 def test_the_exact_checks_on_every_human_translation_of_the_tuning_part() -> None:
     """Measured without the model (bench/exact_checks.py): of the 1,564 human
-    translations, 56 (3.6%) falsely rejected, 34 of them for a one-sided negation
-    (55 and 32 before the segmented word around a negation character decided, 59
+    translations, 54 (3.5%) falsely rejected, 32 of them for a one-sided negation
+    (56 and 34 before one source word licensed one claim word and "no other choice
+    but" read as none; 55 and 32 before the segmented word around a negation character decided, 59
     before 行动不便 "limited mobility" and 暧昧不清 "ambiguous" were read as no
     negation, 78 before "lacks" for 缺乏 and the like were read as the source's
     word, 没 read mò, glued units and Western-order names); of the 1,050
-    translations with a negation put in or taken out, 962 caught (936 before the
+    translations with a negation put in or taken out, 963 caught (936 before the
     segmented word, 932 before that)."""
     docs = list(wmt.load(shared_data("eval/wmt21_zh_en_news_docs.jsonl"), "tune"))
     pairs, found = crosslingual.exact_rejections(docs)
     rejected = {(r.doc_id, r.segment, r.ref) for r in found}
     assert len(rejected) / pairs <= 0.037
-    assert sum(r.kind.startswith("negation") for r in found) <= 35
+    assert sum(r.kind.startswith("negation") for r in found) <= 33
     changed, caught, _by_negation = crosslingual.negation_catches(docs)
-    assert caught / changed >= 0.91
+    assert caught / changed >= 0.915
 
 
 def test_the_cached_model_asks_each_question_once(tmp_path: Path) -> None:

@@ -460,7 +460,7 @@ _EN_NOT_NEGATION = re.compile(
     r"\b(?:count|end|relent|tire|ceas)less\w*|\bun(?:freez|block|lock|load|pack|wrap|tie)\w*|"
     r"\bnot only\b|\bno\.\s*\d|\bno doubt\b|\bno less than\b|\bno fewer than\b|"
     r"\bno more than\b|\bnot least\b|\bnothing but\b|\bno matter\b|\bnever before\b|"
-    r"\bnot just\b|\bcannot but\b|\bcannot help\b",
+    r"\bnot just\b|\bcannot but\b|\bcannot help\b|\bno (?:other )?(?:choice|alternative) but\b",
     re.IGNORECASE,
 )
 
@@ -516,7 +516,7 @@ def _mo_words() -> tuple[str, ...]:
             c == "没" and syllables[i].startswith("mo4") for i, c in enumerate(simplified)
         ) and not _ZH_NEGATION.search(rest):
             out.add(simplified)
-    return tuple(sorted(out, key=len, reverse=True))
+    return tuple(sorted(out, key=lambda w: (-len(w), w)))
 
 
 def _en_text(text: str) -> str:
@@ -558,7 +558,7 @@ def _negative_senses() -> dict[str, tuple[str, ...]]:
             word = m.group(0).lower()
             if word not in _EN_FUNCTION_NEGATION:
                 index.setdefault(_stem(word), set()).add(simplified)
-    return {k: tuple(sorted(v, key=len, reverse=True)) for k, v in index.items()}
+    return {k: tuple(sorted(v, key=lambda w: (-len(w), w))) for k, v in index.items()}
 
 
 # A sense CC-CEDICT marks as colloquial, dialect or slang licenses no negative word.
@@ -596,5 +596,5 @@ def unlicensed(source_zh: str, claim_en: str) -> tuple[str, str]:
         if found is not None:
             kept.append(text[last : m.start()])
             last = m.end()
-            source_zh = source_zh.replace(found, " ")
+            source_zh = source_zh.replace(found, " ", 1)  # one word licenses one
     return source_zh, "".join(kept) + text[last:]
