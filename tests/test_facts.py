@@ -160,6 +160,9 @@ def test_the_word_a_negation_character_is_in_decides() -> None:
     )
     assert check("中方很不愿意看到关系恶化。", "China is reluctant to see ties worsen.").ok
     assert check("中方不得不反制。", "China had no other choice but to hit back.").ok
+    # a holiday named by its date is that date: 五一 "May Day", May 1
+    assert check("它拿下了五一档票房冠军。", "It topped the May 1 box office.").ok
+    assert not check("它拿下了五一档票房冠军。", "It topped the May 3 box office.").ok
     # each source word licenses one claim word: 无人机 twice, "unmanned" twice
     assert check("无人机拍摄，无人机回传。", "Unmanned craft film, unmanned craft send.").ok
     assert check("无人机拍摄。", "Unmanned craft film, unmanned craft send.").negation
@@ -515,8 +518,9 @@ def test_the_exact_checks_alone_on_the_wmt_tuning_pairs() -> None:
 
 def test_the_exact_checks_on_every_human_translation_of_the_tuning_part() -> None:
     """Measured without the model (bench/exact_checks.py): of the 1,564 human
-    translations, 54 (3.5%) falsely rejected, 32 of them for a one-sided negation
-    (56 and 34 before one source word licensed one claim word and "no other choice
+    translations, 52 (3.3%) falsely rejected, 32 of them for a one-sided negation
+    (54 before 五一 and the like read as dates; 56 and 34 before one source word
+    licensed one claim word and "no other choice
     but" read as none; 55 and 32 before the segmented word around a negation character decided, 59
     before 行动不便 "limited mobility" and 暧昧不清 "ambiguous" were read as no
     negation, 78 before "lacks" for 缺乏 and the like were read as the source's
@@ -526,7 +530,7 @@ def test_the_exact_checks_on_every_human_translation_of_the_tuning_part() -> Non
     docs = list(wmt.load(shared_data("eval/wmt21_zh_en_news_docs.jsonl"), "tune"))
     pairs, found = crosslingual.exact_rejections(docs)
     rejected = {(r.doc_id, r.segment, r.ref) for r in found}
-    assert len(rejected) / pairs <= 0.037
+    assert len(rejected) / pairs <= 0.034
     assert sum(r.kind.startswith("negation") for r in found) <= 33
     changed, caught, _by_negation = crosslingual.negation_catches(docs)
     assert caught / changed >= 0.915

@@ -173,6 +173,17 @@ def _readings(token: str) -> set[float]:
 _ZH_DECADE = re.compile(rf"({_ARABIC}|[{_CN_NUM}]+)年代")
 
 
+# Holidays named by their fixed date (五一 "May Day"; not 十一, also "eleven").
+_HOLIDAYS = {
+    "元旦": (1, 1),
+    "五一": (5, 1),
+    "六一": (6, 1),
+    "七一": (7, 1),
+    "八一": (8, 1),
+    "国庆": (10, 1),
+}
+
+
 def zh_facts(text: str) -> set[Fact]:
     """Numbers and dates of a Chinese text (generous: every figure it can be read to state)."""
     facts: set[Fact] = set()
@@ -192,6 +203,9 @@ def zh_facts(text: str) -> set[Fact]:
     for m in _DOTTED_DATE.finditer(text):
         month, day = int(m.group(1)), int(m.group(2))
         if 1 <= month <= 12 and 1 <= day <= 31:
+            facts.update({("m", str(month)), ("d", f"{month}-{day}")})
+    for word, (month, day) in _HOLIDAYS.items():  # 五一档: the May Day holiday season
+        if word in text:
             facts.update({("m", str(month)), ("d", f"{month}-{day}")})
     for m in _ZH_TIME.finditer(text):
         hour = _value(m.group(2) or m.group(5))
@@ -379,69 +393,15 @@ def _day_stated(day: str, source_facts: set[Fact]) -> bool:
 # Words with 不/无/非/没/未 that negate nothing (不断 "continuously", 不少 "many",
 # 非常 "very", 无论 "whatever"); listed from CC-CEDICT entries and checked on the
 # WMT21 tuning part.
-_ZH_NOT_NEGATION = (
-    "不断",
-    "不少",
-    "不仅",
-    "不但",
-    "不过",
-    "不管",
-    "不论",
-    "无论",
-    "非常",
-    "不可或缺",
-    "不得不",
-    "不同",
-    "不久",
-    "不禁",
-    "不已",
-    "不停",
-    "不止",
-    "毫不犹豫",
-    "无数",
-    "无比",
-    "并非只",
-    "未来",
-    "非洲",
-    "不忘",
-    "不懈",
-    "无人机",
-    "非法",
-    "不良",
-    "不利",
-    "不足",
-    "不满",
-    "不安",
-    "无线",
-    "无锡",
-    "莫斯科",
-    "别人",
-    "别的",
-    "特别",
-    "分别",
-    "类别",
-    "级别",
-    "区别",
-    "识别",
-    "告别",
-    "个别",
-    "性别",
-    "差别",
-    "无不",
-    "不外乎",
-    "不约而同",
-    "不折不扣",
-    "不计其数",
-    "要不然",
-    "能否",
-    "是否",
-    "与否",
-    "直言不讳",
-    "不言而喻",
-    "两不误",
-    "不到",
-    "行动不便",
-    "暧昧不清",
+_ZH_NOT_NEGATION = tuple(
+    """
+    不断 不少 不仅 不但 不过 不管 不论 无论 非常 不可或缺 不得不 不同
+    不久 不禁 不已 不停 不止 毫不犹豫 无数 无比 并非只 未来 非洲 不忘
+    不懈 无人机 非法 不良 不利 不足 不满 不安 无线 无锡 莫斯科 别人 别的
+    特别 分别 类别 级别 区别 识别 告别 个别 性别 差别 无不 不外乎
+    不约而同 不折不扣 不计其数 要不然 能否 是否 与否 直言不讳 不言而喻
+    两不误 不到 行动不便 暧昧不清
+    """.split()  # noqa: SIM905 (a list literal is one line per word)
 )
 _ZH_NEGATION = re.compile(r"[不没未无非别勿莫否]")
 # Negation in English also lives in affixes, as Chinese 无/不/非 compounds are
