@@ -147,7 +147,11 @@ def test_the_word_a_negation_character_is_in_decides() -> None:
     # CC-CEDICT's senses of the segmented word: "minor", "Moscow" state no negation
     assert check("禁止向未成年人销售酒类。", "Selling alcohol to minors is prohibited.").ok
     assert check("代表团访问了莫斯科。", "The delegation visited Moscow.").ok
+    # 不等于 is cut 不 + 等于: a negation character alone is a negation
     assert check("二者不等于一回事。", "The two are the same thing.").negation == "source only"
+    # a sense that negates without an affix: 拒不接受 "refusing to accept"
+    assert check("他拒不接受调解。", "He refused mediation.").ok
+    assert check("他拒不接受调解。", "He accepted mediation.").negation == "source only"
     # 不法 "illegal": the claim's word is the source's, and both agree
     assert check("网民可举报不法行为。", "Netizens may report illegal acts.").ok
     # "illegal" for 违法 uses that word up: the source's 未 still wants a negation
@@ -159,13 +163,19 @@ def test_the_word_a_negation_character_is_in_decides() -> None:
         == "source only"
     )
     assert check("中方很不愿意看到关系恶化。", "China is reluctant to see ties worsen.").ok
+    # "no other choice but" says "have to" either way: 不得不 and 别无选择 alike
     assert check("中方不得不反制。", "China had no other choice but to hit back.").ok
-    # a holiday named by its date is that date: 五一 "May Day", May 1
+    assert check("我们别无选择，只能反制。", "We had no other choice but to hit back.").ok
+    # a holiday named by its date is that date: 五一 "May Day", May 1; not 国庆 in 全国庆祝
     assert check("它拿下了五一档票房冠军。", "It topped the May 1 box office.").ok
-    assert not check("它拿下了五一档票房冠军。", "It topped the May 3 box office.").ok
+    assert check("国庆节期间游客大增。", "Visitors rose over the October 1 holiday.").ok
+    assert not check("全国庆祝活动昨日举行。", "The celebrations were held on October 1.").ok
+    assert not check("一九八一年他出生。", "He was born on August 1.").ok
     # each source word licenses one claim word: 无人机 twice, "unmanned" twice
     assert check("无人机拍摄，无人机回传。", "Unmanned craft film, unmanned craft send.").ok
     assert check("无人机拍摄。", "Unmanned craft film, unmanned craft send.").negation
+    # and a word that licensed one leaves the source whole: 无法 twice, "unable" once
+    assert check("他们无法出行，也无法返乡。", "They are unable to travel or go home.").ok
 
 
 def test_a_unit_glued_to_its_figure_and_a_name_in_western_order() -> None:

@@ -392,9 +392,10 @@ def test_regulators_and_a_names_abbreviation_are_organizations() -> None:
     # 波音's common sense is only music's ("mordent"): Boeing is a name in a Chinese query.
     assert "波音" in plain_org_names()
     assert "大众" not in plain_org_names()  # "the masses" is a common word
-    # Organizations, unions and alliances (British spelling too): 上合 is the SCO's short name.
+    # Organizations (British spelling too): 上合 is the SCO's short name. Not a country
+    # whose gloss has a "Federation" or a "Union" (联邦德国, 苏联).
     assert {"上海合作组织", "上合", "世界贸易组织"} <= plain_org_names()
-    assert "工会" not in plain_org_names()  # "trade union" is a common word
+    assert not {"德国", "苏联", "俄罗斯联邦"} & plain_org_names()
     # 联通 is "China United Telecommunications Corporation ... abbr. for 中国联通": the
     # two are one organization, so "China Unicom" finds both forms.
     # An organization's gloss "China Petroleum and Chemical Corporation, Sinopec": Sinopec

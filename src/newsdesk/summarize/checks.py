@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from newsdesk.summarize.change import moves_misread
 from newsdesk.summarize.facts import (
     Fact,
+    either_way,
     en_facts,
     en_negated,
     unlicensed,
@@ -42,9 +43,16 @@ def check(source_zh: str, claim_en: str, context_zh: str = "") -> Check:
     missing = unmatched(en_facts(claim_en), zh_facts(source_zh), context)
     missing += currencies_missing(source_zh, claim_en)
     missing += moves_misread(source_zh, claim_en)
+    negation = _one_sided(source_zh, claim_en)
+    if negation and (plain := either_way(claim_en)) != claim_en:
+        negation = negation if _one_sided(source_zh, plain) else ""  # "no choice but"
+    return Check(tuple(missing), negation)
+
+
+def _one_sided(source_zh: str, claim_en: str) -> str:
+    """ "" when both state a negation or neither does, else "claim only" or "source only"."""
     src, clm = zh_negated(source_zh), en_negated(claim_en)
     if clm:  # "lacks" for 缺乏, "illegal" for 违法: the claim's negation may be the source's word
         rest_zh, rest_en = unlicensed(source_zh, claim_en)
         src, clm = zh_negated(rest_zh), en_negated(rest_en)
-    negation = "" if src == clm else ("claim only" if clm else "source only")
-    return Check(tuple(missing), negation)
+    return "" if src == clm else ("claim only" if clm else "source only")

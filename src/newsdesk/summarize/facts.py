@@ -204,8 +204,9 @@ def zh_facts(text: str) -> set[Fact]:
         month, day = int(m.group(1)), int(m.group(2))
         if 1 <= month <= 12 and 1 <= day <= 31:
             facts.update({("m", str(month)), ("d", f"{month}-{day}")})
-    for word, (month, day) in _HOLIDAYS.items():  # 五一档: the May Day holiday season
-        if word in text:
+    holidays = [h for h in _HOLIDAYS if h in text]
+    for token in rjieba.cut(text, True) if holidays else ():  # 五一档, 国庆节: not 中国庆祝
+        for month, day in (_HOLIDAYS[h] for h in holidays if token.startswith(h)):
             facts.update({("m", str(month)), ("d", f"{month}-{day}")})
     for m in _ZH_TIME.finditer(text):
         hour = _value(m.group(2) or m.group(5))
@@ -420,7 +421,7 @@ _EN_NOT_NEGATION = re.compile(
     r"\b(?:count|end|relent|tire|ceas)less\w*|\bun(?:freez|block|lock|load|pack|wrap|tie)\w*|"
     r"\bnot only\b|\bno\.\s*\d|\bno doubt\b|\bno less than\b|\bno fewer than\b|"
     r"\bno more than\b|\bnot least\b|\bnothing but\b|\bno matter\b|\bnever before\b|"
-    r"\bnot just\b|\bcannot but\b|\bcannot help\b|\bno (?:other )?(?:choice|alternative) but\b",
+    r"\bnot just\b|\bcannot but\b|\bcannot help\b",
     re.IGNORECASE,
 )
 
@@ -438,8 +439,15 @@ def zh_negated(text: str) -> bool:
     return False
 
 
-# A sense that negates without an affix _EN_NEGATION reads: 不同意 "to disagree".
-_DIS = re.compile(r"\bdis(?:agree|approv|satisf|lik|allow|continu|obey|regard|honest)\w*", re.I)
+# An entry that only points at another ("variant of 无动于衷") says nothing itself.
+_SEE = re.compile(r"^(?:old )?(?:variant of|see)\b", re.I)
+# Senses that negate in words _EN_NEGATION does not read: 不赞成 "to disapprove",
+# 拒不接受 "refusing to accept", 悬而未决 "pending a decision".
+_DIS = re.compile(
+    r"\bdis(?:agree|approv|satisf|lik|allow|continu|obey|regard|honest)\w*|\brefus\w*|"
+    r"\bpending\b|\bden(?:y|ies|ied|ial)\b|\breject\w*|\bveto\w*|\babsen\w*|\bmissing\b",
+    re.I,
+)
 
 
 @lru_cache(maxsize=1)
@@ -453,7 +461,7 @@ def _negation_words() -> dict[str, bool]:
         if len(simplified) < 2 or not _ZH_NEGATION.search(simplified):
             continue
         senses = _en_text(re.sub(r"\(.*?\)|\[.*?\]", " ", defs))
-        negative = bool(_EN_NEGATION.search(senses) or _DIS.search(senses))
+        negative = bool(_EN_NEGATION.search(senses) or _DIS.search(senses) or _SEE.search(defs))
         out[simplified] = out.get(simplified, False) or negative
     return out
 
@@ -481,6 +489,15 @@ def _mo_words() -> tuple[str, ...]:
 
 def _en_text(text: str) -> str:
     return _NOT_LESS.sub(" ", _EN_NOT_NEGATION.sub(" ", text.replace("’", "'")))
+
+
+# Says "have to" either way: 不得不 (no negation) or 别无选择 (one).
+_EN_EITHER_WAY = re.compile(r"\bno (?:other )?(?:choice|alternative|option) but\b", re.I)
+
+
+def either_way(text: str) -> str:
+    """``text`` without the phrases that agree with a negated and a plain source alike."""
+    return _EN_EITHER_WAY.sub(" ", text)
 
 
 def en_negated(text: str) -> bool:
@@ -548,13 +565,18 @@ def unlicensed(source_zh: str, claim_en: str) -> tuple[str, str]:
     if not matches:  # "not", "no" and the like only: nothing to look up
         return source_zh, text
     senses = _negative_senses()
-    kept = []
+    kept, used, left = [], set(), source_zh
     last = 0
     for m in matches:
-        word = m.group(0).lower()
-        found = next((w for w in senses.get(_stem(word), ()) if w in source_zh), None)
+        # each occurrence licenses one claim word (无人机 three times, "unmanned" three
+        # times); a word that licensed one leaves the source whole (无法...无法: "unable")
+        words = senses.get(_stem(m.group(0).lower()), ())
+        found = next((w for w in words if w in left), None)
         if found is not None:
             kept.append(text[last : m.start()])
             last = m.end()
-            source_zh = source_zh.replace(found, " ", 1)  # one word licenses one
+            left = left.replace(found, " ", 1)
+            used.add(found)
+    for word in used:
+        source_zh = source_zh.replace(word, " ")
     return source_zh, "".join(kept) + text[last:]

@@ -158,7 +158,7 @@ _ORG = re.compile(
     r"manufacturer|maker|airlines?|enterprise|conglomerate|retailer|firm|car make|automaker|"
     r"search engine|portal|website|platform|insurer|operator|"
     r"commission|ministry|administration|bureau|agency|authority|department|"
-    r"organi[sz]ation|association|union|council|federation|alliance)\b",
+    r"organi[sz]ation)\b",
     re.IGNORECASE,
 )
 # "group" of an ethnic group or a Lie group names no organization (仫佬, 李群), nor
