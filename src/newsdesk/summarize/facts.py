@@ -460,7 +460,7 @@ def _negation_words() -> dict[str, bool]:
     for simplified, _pinyin, defs in cedict():
         if len(simplified) < 2 or not _ZH_NEGATION.search(simplified):
             continue
-        senses = _en_text(re.sub(r"\(.*?\)|\[.*?\]", " ", defs))
+        senses = _sense_text(defs)
         negative = bool(_EN_NEGATION.search(senses) or _DIS.search(senses) or _SEE.search(defs))
         out[simplified] = out.get(simplified, False) or negative
     return out
@@ -489,6 +489,18 @@ def _mo_words() -> tuple[str, ...]:
 
 def _en_text(text: str) -> str:
     return _NOT_LESS.sub(" ", _EN_NOT_NEGATION.sub(" ", text.replace("’", "'")))
+
+
+def _sense_text(defs: str) -> str:
+    """CC-CEDICT senses as the negation tests read them: no bracketed notes or pinyin."""
+    return _en_text(re.sub(r"\(.*?\)|\[.*?\]", " ", defs))
+
+
+def _content_negations(text: str) -> list[re.Match[str]]:
+    """The negative words of ``text`` (read by _en_text) that can translate a source word:
+    "lack", "unexpected"; not "not", "no" and the like."""
+    found = _EN_NEGATION.finditer(text)
+    return [m for m in found if m.group(0).lower() not in _EN_FUNCTION_NEGATION]
 
 
 # Says "have to" either way: 不得不 (no negation) or 别无选择 (one).
@@ -531,10 +543,8 @@ def _negative_senses() -> dict[str, tuple[str, ...]]:
         if pinyin[:1].isupper() or not re.fullmatch(r"[\u4e00-\u9fff]{2,}", simplified):
             continue  # proper names, and single characters: 当 "(coll.) to fail (a student)"
         senses = "/".join(d for d in defs.split("/") if not _COLLOQUIAL.search(d))
-        for m in _EN_NEGATION.finditer(_en_text(re.sub(r"\(.*?\)|\[.*?\]", " ", senses))):
-            word = m.group(0).lower()
-            if word not in _EN_FUNCTION_NEGATION:
-                index.setdefault(_stem(word), set()).add(simplified)
+        for m in _content_negations(_sense_text(senses)):
+            index.setdefault(_stem(m.group(0).lower()), set()).add(simplified)
     return {k: tuple(sorted(v, key=lambda w: (-len(w), w))) for k, v in index.items()}
 
 
@@ -542,26 +552,19 @@ def _negative_senses() -> dict[str, tuple[str, ...]]:
 _COLLOQUIAL = re.compile(r"\((?:coll|dialect|slang|Cantonese|old|archaic)\b", re.IGNORECASE)
 
 
-def licensed(source_zh: str, claim_en: str) -> str:
-    """The claim without the negative words that translate a word of the source.
+def unlicensed(source_zh: str, claim_en: str) -> tuple[str, str]:
+    """The source and the claim without the negative words that translate a source word.
 
     An English word negative in form that CC-CEDICT gives for a word of two or
     more characters of the source ("lacks" for 缺乏, "failure" for 失败,
-    "unexpected" for 意想不到) is that word's translation, not a negation the
-    claim added: it is taken out (and the word used up) before the negation
-    test. "not", "no", "never" and the like are never taken out, so a negation
+    "unexpected" for 意想不到, "illegal" for 违法) is that word's translation, not a
+    negation the claim added: both are taken out before the negation test, so a
+    negation the source states elsewhere (违法...还未解决) still wants one in the
+    claim. "not", "no", "never" and the like are never taken out, so a negation
     put into a translation is still found.
     """
-    return unlicensed(source_zh, claim_en)[1]
-
-
-def unlicensed(source_zh: str, claim_en: str) -> tuple[str, str]:
-    """The source and the claim without the pairs ``licensed`` takes out: each negative
-    word of the claim and the source word it translates ("illegal" and 违法), so a
-    negation the source states elsewhere (违法...还未解决) no longer meets one in the claim."""
     text = _en_text(claim_en)
-    found_words = _EN_NEGATION.finditer(text)
-    matches = [m for m in found_words if m.group(0).lower() not in _EN_FUNCTION_NEGATION]
+    matches = _content_negations(text)
     if not matches:  # "not", "no" and the like only: nothing to look up
         return source_zh, text
     senses = _negative_senses()
